@@ -1,0 +1,57 @@
+"""What every command shares: settings, the database, output to a terminal or as JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+import typer
+from rich.console import Console
+
+from ..config import Settings
+from ..db import open_database
+
+console = Console(stderr=False, highlight=False, soft_wrap=True)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@dataclass
+class State:
+    settings: Settings
+    _engine: sa.Engine | None = field(default=None, init=False)
+
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            self._engine = open_database(self.settings)
+        return self._engine
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    assert isinstance(obj, State)
+    return obj
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def show_progress(quiet: bool) -> bool:
+    """Progress bars only for a person at a terminal."""
+    return not quiet and err_console.is_terminal
