@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 
 import sqlalchemy as sa
+
 from alembic import context
 
 config = context.config

@@ -189,7 +189,7 @@ class EmbeddedPostgres:
     def _run_tool(self, args: list[str]) -> None:
         preexec = _make_preexec(self._as_root(), die_with_parent=False)
         result = subprocess.run(
-            args, capture_output=True, text=True, preexec_fn=preexec, check=False  # noqa: PLW1509
+            args, capture_output=True, text=True, preexec_fn=preexec, check=False
         )
         if result.returncode != 0:
             raise DatabaseError(
@@ -236,7 +236,7 @@ class EmbeddedPostgres:
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=log,
-                preexec_fn=_make_preexec(self._as_root(), self.die_with_parent),  # noqa: PLW1509
+                preexec_fn=_make_preexec(self._as_root(), self.die_with_parent),
                 close_fds=True,
             )
         except (OSError, subprocess.SubprocessError) as exc:

@@ -119,17 +119,17 @@ class ChunkValidator:
         for spec in schema.fields.values():
             ftype = field_type(spec)
             position = self.columns.field_index.get(spec.name)
-            raw: list[str | None]
-            if position is None:
-                raw = [None] * len(rows)
-            else:
-                raw = [_clean(row.values[position]) for row in rows]
+            raw: list[str | None] = (
+                [None] * len(rows) if position is None else [_clean(row.values[position]) for row in rows]
+            )
             for index, value in enumerate(raw):
                 if value is not None and len(value) > MAX_VALUE_LENGTH:
                     report(index, spec.name, "value_too_long",
                            f"{len(value)} characters, at most {MAX_VALUE_LENGTH} allowed")
                     raw[index] = None
-            results = _standardize_column(raw, lambda v: ftype.standardize(v, spec, schema), ftype.per_row)
+            results = _standardize_column(
+                raw, lambda v, ftype=ftype, spec=spec: ftype.standardize(v, spec, schema), ftype.per_row
+            )
             chunk.columns[spec.name] = [r.value if r else None for r in results]
             for suffix in ftype.derived:
                 chunk.columns[f"{spec.name}_{suffix}"] = [
