@@ -82,7 +82,8 @@ def random_address(rng: random.Random, district: District | None = None) -> Addr
 
 def address_variant(address: Address, dirt: Dirt, *, keep_province: float, keep_city: float,
                     with_township: float, rate: float) -> str:
-    """How one department writes ``address``; ``rate`` scales the character-level dirt."""
+    """How one department writes ``address``; ``rate`` scales the character-level dirt (at 1.0
+    each kind hits a few per cent of addresses)."""
     rng = dirt.rng
     parts: list[str] = []
     if rng.random() < keep_province:
@@ -100,7 +101,7 @@ def address_variant(address: Address, dirt: Dirt, *, keep_province: float, keep_
             parts.append(address.community)
     parts.append(address.road)
     door = address.door_text
-    if dirt.roll(rate * 0.8):
+    if dirt.roll(rate * 0.05):
         door = chinese_number(address.door) + "号"
         dirt.mark("address_chinese_numerals")
     parts.append(door)
@@ -110,17 +111,17 @@ def address_variant(address: Address, dirt: Dirt, *, keep_province: float, keep_
         parts.append(rooms)
         if compact and "-" in rooms:
             dirt.mark("address_rooms_compact")
-    separator = " " if dirt.roll(rate * 0.6) else ""
+    separator = " " if dirt.roll(rate * 0.06) else ""
     if separator:
         dirt.mark("address_spaces")
     text = separator.join(parts)
-    if dirt.roll(rate * 0.5):
+    if dirt.roll(rate * 0.03):
         text = fullwidth(text)
         dirt.mark("address_fullwidth")
-    if dirt.roll(rate * 0.5):
+    if dirt.roll(rate * 0.03):
         text = traditional(text)
         dirt.mark("address_traditional")
-    if dirt.roll(rate * 0.5):
+    if dirt.roll(rate * 0.03):
         text = spaced(text, rng)
         dirt.mark("address_spaces")
     return text

@@ -30,9 +30,8 @@ HOMOPHONES: dict[str, tuple[str, ...]] = {
     "胡": ("扈",), "郑": ("正",), "罗": ("骆",), "高": ("郜",), "何": ("贺",),
 }
 
-_FULLWIDTH = str.maketrans(
-    "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-()", "０１２３４５６７８９ＡＢＣＤＥＦＧＨＩＪＫＬＭＮＯＰＱＲＳＴＵＶＷＸＹＺ－（）"
-)
+# ASCII → full-width forms (U+FF01…U+FF5E are ASCII + 0xFEE0)
+_FULLWIDTH = {ord(c): ord(c) + 0xFEE0 for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ-()"}
 _CN_DIGITS = "零一二三四五六七八九"
 
 MIDDLE_DOTS = ("·", "·", "•", "・", "．", "", " ")

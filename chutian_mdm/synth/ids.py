@@ -50,13 +50,14 @@ def with_transposed_digits(number: str, rng: random.Random) -> str | None:
     return number[:i] + number[i + 1] + number[i] + number[i + 2:]
 
 
-def organisation_code(rng: random.Random, modern: bool) -> str:
+def organisation_code(rng: random.Random, modern: bool, prefix: str = "MA4") -> str:
     """A 9-character GB 11714 organisation code with its check character.
 
-    Codes issued since 2015 inside a USCC look like ``MA4K3QXR7``; older ones are 8 digits.
+    Codes issued since 2015 inside a USCC look like ``MA4K3QXR7`` (``prefix`` and random
+    characters); older ones are 8 digits.
     """
     if modern:
-        body = "MA4" + "".join(rng.choice(USCC_ALPHABET) for _ in range(5))
+        body = prefix + "".join(rng.choice(USCC_ALPHABET) for _ in range(8 - len(prefix)))
     else:
         body = "".join(rng.choice("0123456789") for _ in range(8))
     total = sum(int(c, 36) * w for c, w in zip(body, _ORG_WEIGHTS, strict=True))

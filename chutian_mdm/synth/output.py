@@ -115,10 +115,12 @@ def write_source_file(file: SourceFile, root: Path) -> Path:
     return path
 
 
-def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[str | None]], encoding: str) -> bytes:
+def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[str | None]], encoding: str,
+              header: bool = True) -> bytes:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(headers)
+    if header:
+        writer.writerow(headers)
     writer.writerows([("" if v is None else v) for v in row] for row in rows)
     return buffer.getvalue().encode(encoding)
 

@@ -164,8 +164,9 @@ def _add_twins(factory: PersonFactory, i: int) -> None:
              for m in (first_male, second_male)]
     if i == 3:  # different given names altogether
         names[1] = surname + pools.given_name(rng, second_male, year)
+    pool = pools.male_given if second_male else pools.female_given
     while names[0] == names[1] or names[1][-1] == names[1][-2]:
-        names[1] = surname + pools.given_name(rng, second_male, year)
+        names[1] = names[1][:-1] + rng.choice(pool)[-1]
     sequence = sequence_for(rng, first_male)
     first = factory.add(name=names[0], male=first_male, birth=birth, home=home,
                         group=f"twins:{i}", sequence=sequence)

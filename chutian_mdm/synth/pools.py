@@ -13,10 +13,9 @@ from typing import Any
 
 _INSTALL_HINT = "pip install 'chutian-mdm[dev]'"
 
-MOBILE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 171 173 "
-    "175 176 177 178 180 181 182 183 185 186 187 188 189 191 193 195 198 199"
-).split()
+MOBILE_PREFIXES = tuple(
+    str(p) for p in (*range(130, 140), 150, 151, 152, 153, 155, 156, 157, 158, 159, 166, 171, 173,
+                     175, 176, 177, 178, *range(180, 190), 191, 193, 195, 198, 199) if p != 184)
 
 # Uyghur names keep the middle dot between given name and father's name.
 MIDDLE_DOT_NAMES: tuple[tuple[str, bool], ...] = (

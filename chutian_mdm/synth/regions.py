@@ -122,15 +122,19 @@ ALL_CODES: dict[str, str] = {
     **{d.predecessor[0]: d.predecessor[1] for d in DISTRICTS if d.predecessor},
 }
 
-COMMUNITY_WORDS = (
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.split())
+
+
+COMMUNITY_WORDS = _words(
     "长春 丽岛 东亭 紫阳 福星 南湖 桂园 复兴 友谊 和平 幸福 新华 建设 江南 东山 桃花岭 滨江 "
     "康宁 锦绣 金桥 花园 学苑 青年 民主 胜利 育才 翠柳 百花 荷花 团结 朝阳 西湖 梅园 三眼桥"
-).split()
+)
 
-PLACE_WORDS = (
+PLACE_WORDS = _words(
     "御景 金色 阳光 锦绣 翠苑 江城 滨江 楚天 荆楚 凤凰 银河 东方 长江 汉水 清江 三峡 隆中 "
     "书香 紫荆 欣城 福苑 怡景 万象 碧桂 丽水 泰和 盛世 东湖 晴川 汉江 星河 融创 嘉园"
-).split()
+)
 
 PLACE_KINDS = ("小区", "花园", "大厦", "广场", "苑", "公寓", "家园", "新城", "中心")
 
