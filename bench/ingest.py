@@ -25,11 +25,10 @@ import sqlalchemy as sa
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from chutian_mdm.synth.population import write_police_csv  # noqa: E402
-
 from chutian_mdm.db import migrate  # noqa: E402
 from chutian_mdm.db.embedded import EmbeddedPostgres  # noqa: E402
 from chutian_mdm.ingest import ingest_file  # noqa: E402
+from chutian_mdm.synth.population import write_police_csv  # noqa: E402
 
 
 def raw_copy_seconds(server: EmbeddedPostgres, database: str, path: Path) -> float:

@@ -65,3 +65,21 @@ def test_readme_first_command_runs_the_demo_on_the_embedded_default() -> None:
     finally:
         EmbeddedPostgres(home).stop()
         shutil.rmtree(home, ignore_errors=True)
+
+
+def test_demo_quarantines_exactly_the_rows_the_samples_break(cli, engine: sa.Engine) -> None:
+    """The generator's truth lists every row it broke on purpose, with the rule it breaks."""
+    import csv
+
+    from chutian_mdm.resources import samples_dir
+
+    code, _, err = cli("demo", "--quiet", "--json")
+    assert code == 0, err
+    with (samples_dir() / "truth" / "quarantine.csv").open(encoding="utf-8") as handle:
+        bait = {(r["source"], int(r["row"])): r["rule"] for r in csv.DictReader(handle)}
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT source, row_number, reasons FROM staging.quarantine")).all()
+    got = {(source, row): {r["code"] for r in reasons} for source, row, reasons in rows}
+    assert set(got) == set(bait)
+    for key, rule in bait.items():
+        assert rule in got[key], (key, got[key])

@@ -52,16 +52,19 @@ app.command()(demo)
 
 def main(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code: expected problems become one clear line."""
-    import click
+    try:
+        from typer import _click as click  # typer >= 0.29 ships its own copy of click
+    except ImportError:  # pragma: no cover - older typer depends on click
+        import click  # type: ignore[no-redef]
 
     try:
         result = app(args=argv, prog_name="chutian-mdm", standalone_mode=False)
     except MdmError as exc:
         err_console.print(f"chutian-mdm: error: {_safe(str(exc))}", markup=False)
         return int(exc.exit_code)
-    except (typer.Exit, click.exceptions.Exit) as exc:
+    except (typer.Exit, getattr(click.exceptions, "Exit", typer.Exit)) as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except (typer.Abort, getattr(click.exceptions, "Abort", typer.Abort)):
         err_console.print("Aborted.")
         return int(ExitCode.FAILED)
     except click.ClickException as exc:

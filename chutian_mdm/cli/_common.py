@@ -17,8 +17,8 @@ from rich.console import Console
 from ..config import Settings
 from ..db import open_database
 
-console = Console(stderr=False, highlight=False, soft_wrap=True)
-err_console = Console(stderr=True, highlight=False, soft_wrap=True)
+console = Console(stderr=False, highlight=False, soft_wrap=True, markup=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 
 @dataclass

@@ -148,7 +148,7 @@ def _print_quarantine_sample(engine: sa.Engine, results: Sequence[BatchResult], 
         if r.already_ingested or not r.quarantined:
             continue
         rows = list_quarantine(engine, QuarantineFilter(batch_id=r.batch_id), limit=limit)
-        console.print(f"\n[bold]{r.quarantined} row(s) of {r.path.name} quarantined[/bold]"
+        console.print(f"\n{r.quarantined} row(s) of {r.path.name} quarantined"
                       + (f" (first {limit}):" if r.quarantined > limit else ":"))
         for row in rows:
             console.print(f"  {row['file_name']} row {row['row_number']}: {describe_reasons(row['reasons'])}",

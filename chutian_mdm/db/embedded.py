@@ -152,6 +152,8 @@ class EmbeddedPostgres:
 
     def stop(self, timeout: float = 30.0) -> bool:
         """Stop the server (fast shutdown). Returns False if it was not running."""
+        if not self.home.is_dir():
+            return False
         with self._lock():
             pid = self._running_pid()
             if pid is None:

@@ -7,6 +7,7 @@ that what the migrations create is what this module (and so the schema files) de
 from __future__ import annotations
 
 from functools import cache
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql as pg
@@ -34,6 +35,7 @@ batches = sa.Table(
     sa.Column("quarantined", sa.Integer, nullable=False),
     sa.Column("rows_with_warnings", sa.Integer, nullable=False),
     sa.Column("superseded", sa.Integer, nullable=False),
+    sa.Column("headers", pg.ARRAY(sa.Text), nullable=False),
     sa.Column("ignored_columns", pg.ARRAY(sa.Text), nullable=False),
     sa.Column("ingested_by", sa.Text, nullable=False),
     sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
@@ -67,7 +69,7 @@ sa.Index(
     postgresql_where=quarantine.c.resolved_by_batch_id.is_(None),
 )
 
-_SQL_TYPES: dict[str, sa.types.TypeEngine[object]] = {
+_SQL_TYPES: dict[str, sa.types.TypeEngine[Any]] = {
     "text": sa.Text(),
     "date": sa.Date(),
     "timestamptz": sa.DateTime(timezone=True),

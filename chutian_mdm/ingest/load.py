@@ -115,12 +115,15 @@ def ingest_file(
                 domain=domain, source=source, file_name=path.name, file_sha256=sha256,
                 file_bytes=path.stat().st_size, file_format=table.file_format,
                 encoding=table.encoding, rows_in=0, accepted=0, quarantined=0,
-                rows_with_warnings=0, superseded=0, ignored_columns=columns.ignored,
+                rows_with_warnings=0, superseded=0, headers=[str(h) for h in table.headers],
+                ignored_columns=columns.ignored,
                 ingested_by=_os_user(), started_at=started_at, finished_at=started_at,
             )
             .returning(tables.batches.c.batch_id)
         ).scalar_one()
-        cursor = conn.connection.driver_connection.cursor()  # psycopg, same transaction
+        driver = conn.connection.driver_connection  # psycopg, same transaction
+        assert driver is not None
+        cursor = driver.cursor()
         staging_copy = (
             f"COPY staging.{staging.name} (batch_id, source, source_record_id, row_number, "
             + ", ".join(record_columns)

@@ -72,7 +72,17 @@ def export_quarantine(
     """Write quarantined rows as a CSV in the department's own columns, plus where each row came
     from and why it was rejected, so the department can fix and resend them. Returns the count."""
     rows = list_quarantine(engine, where)
+    b = tables.batches
+    batch_ids = sorted({row["batch_id"] for row in rows})
+    with engine.connect() as conn:
+        batch_headers = dict(conn.execute(
+            sa.select(b.c.batch_id, b.c.headers).where(b.c.batch_id.in_(batch_ids)).order_by(b.c.batch_id)
+        ).all())
+    # The department's own column order, as its files had them (JSONB keeps no order).
     headers: dict[str, None] = {}
+    for batch_id in batch_ids:
+        for key in batch_headers.get(batch_id) or ():
+            headers.setdefault(key, None)
     for row in rows:
         for key in row["raw"]:
             headers.setdefault(key, None)
