@@ -23,9 +23,21 @@ class FieldType:
     standardize: Callable[[str, FieldSpec, DomainSchema], Standardized]
     derived: dict[str, str] = field(default_factory=dict)  # column suffix -> SQL type
     per_row: bool = False  # values are (nearly) unique: not worth de-duplicating first
+    plain: Callable[[str], Standardized] | None = None  # the same, when spec and schema don't matter
+
+    def standardizer(self, spec: FieldSpec, schema: DomainSchema) -> Callable[[str], Standardized]:
+        """A one-argument standardiser for one field (the hot path of ingest)."""
+        if self.plain is not None:
+            return self.plain
+        return lambda value: self.standardize(value, spec, schema)
 
 
-def _plain(value: str, spec: FieldSpec, schema: DomainSchema) -> Standardized:
+def _simple(name: str, sql_type: str, function: Callable[[str], Standardized],
+            derived: dict[str, str] | None = None, per_row: bool = False) -> FieldType:
+    return FieldType(name, sql_type, lambda v, s, d: function(v), derived or {}, per_row, function)
+
+
+def _plain_text(value: str) -> Standardized:
     cleaned = text.normalize_text(value)
     return Standardized(cleaned or None)
 
@@ -49,41 +61,28 @@ def code_list(domain: str, name: str) -> codes.CodeList:
 FIELD_TYPES: dict[str, FieldType] = {
     t.name: t
     for t in (
-        FieldType("id", "text", _plain),
-        FieldType("text", "text", _plain),
-        FieldType("person_name", "text", lambda v, s, d: text.person_name(v), {"pinyin": "text"}),
-        FieldType("address", "text", lambda v, s, d: text.address_text(v)),
-        FieldType(
-            "citizen_id",
-            "text",
-            lambda v, s, d: ids.citizen_id(v),
-            {"raw": "text", "birth_date": "date", "gender": "text", "region": "text"},
-            per_row=True,
-        ),
-        FieldType("uscc", "text", lambda v, s, d: ids.uscc(v), {"raw": "text", "division": "text"}),
-        FieldType(
-            "org_name",
-            "text",
-            lambda v, s, d: orgs.org_name(v),
-            {"normalized": "text", "is_branch": "boolean", "org_form": "text"},
-        ),
-        FieldType("gender", "text", lambda v, s, d: codes.gender(v)),
+        _simple("id", "text", _plain_text),
+        _simple("text", "text", _plain_text),
+        _simple("person_name", "text", text.person_name, {"pinyin": "text"}),
+        _simple("address", "text", text.address_text),
+        _simple("citizen_id", "text", ids.citizen_id,
+                {"raw": "text", "birth_date": "date", "gender": "text", "region": "text"}, per_row=True),
+        _simple("uscc", "text", ids.uscc, {"raw": "text", "division": "text"}),
+        _simple("org_name", "text", orgs.org_name,
+                {"normalized": "text", "is_branch": "boolean", "org_form": "text"}),
+        _simple("gender", "text", codes.gender),
         FieldType("code", "text", _code),
-        FieldType("industry_code", "text", lambda v, s, d: codes.industry_code(v)),
+        _simple("industry_code", "text", codes.industry_code),
         FieldType("date", "date", _date),
-        FieldType("datetime", "timestamptz", lambda v, s, d: dates.parse_datetime(v)),
-        FieldType("phone", "text", lambda v, s, d: phones.phone(v), {"raw": "text"}, per_row=True),
-        FieldType(
-            "division_code", "text", lambda v, s, d: divisions.division_code(v), {"name": "text"}
-        ),
-        FieldType("amount_wan", "numeric", lambda v, s, d: units.amount_wan(v)),
-        FieldType("number", "numeric", lambda v, s, d: units.number(v)),
-        FieldType(
-            "unit", "text", lambda v, s, d: units.unit(v), {"base": "text", "factor": "numeric"}
-        ),
-        FieldType("period", "text", lambda v, s, d: units.period(v), {"type": "text"}),
-        FieldType("longitude", "double precision", lambda v, s, d: geo.longitude(v)),
-        FieldType("latitude", "double precision", lambda v, s, d: geo.latitude(v)),
+        _simple("datetime", "timestamptz", dates.parse_datetime),
+        _simple("phone", "text", phones.phone, {"raw": "text"}, per_row=True),
+        _simple("division_code", "text", divisions.division_code, {"name": "text"}),
+        _simple("amount_wan", "numeric", units.amount_wan),
+        _simple("number", "numeric", units.number),
+        _simple("unit", "text", units.unit, {"base": "text", "factor": "numeric"}),
+        _simple("period", "text", units.period, {"type": "text"}),
+        _simple("longitude", "double precision", geo.longitude),
+        _simple("latitude", "double precision", geo.latitude),
     )
 }
 

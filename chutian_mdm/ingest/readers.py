@@ -15,6 +15,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -112,8 +113,12 @@ def detect_encoding(data: bytes) -> str:
     return "utf-8"
 
 
+_SURROGATE_ESCAPE = re.compile("[\udc80-\udcff]")
+
+
 def _undecodable(text: str) -> bool:
-    return any("\udc80" <= ch <= "\udcff" for ch in text)
+    """Whether decoding with ``surrogateescape`` left bytes it could not decode."""
+    return _SURROGATE_ESCAPE.search(text) is not None
 
 
 def _shown(text: str, encoding: str) -> str:

@@ -95,13 +95,13 @@ class CheckedChunk:
 
 
 class ChunkValidator:
-    """Validates the rows of one file chunk by chunk (state: duplicate source_record_ids)."""
+    """Validates the rows of one file chunk by chunk. Stateless, so chunks can be checked in
+    worker processes; duplicates across chunks are found by the loader."""
 
     def __init__(self, schema: DomainSchema, columns: ColumnMap) -> None:
         self.schema = schema
         self.columns = columns
         self.module = domain_module(schema.name)
-        self.first_seen: dict[str, int] = {}  # source_record_id -> row number
 
     def check(self, rows: list[Row]) -> CheckedChunk:
         schema = self.schema
@@ -120,15 +120,17 @@ class ChunkValidator:
             ftype = field_type(spec)
             position = self.columns.field_index.get(spec.name)
             raw: list[str | None] = (
-                [None] * len(rows) if position is None else [_clean(row.values[position]) for row in rows]
+                [None] * len(rows) if position is None
+                else [None if v is None else (v.strip() or None) for v in (row.values[position] for row in rows)]
             )
-            for index, value in enumerate(raw):
-                if value is not None and len(value) > MAX_VALUE_LENGTH:
-                    report(index, spec.name, "value_too_long",
-                           f"{len(value)} characters, at most {MAX_VALUE_LENGTH} allowed")
-                    raw[index] = None
+            if max(map(len, filter(None, raw)), default=0) > MAX_VALUE_LENGTH:
+                for index, value in enumerate(raw):
+                    if value is not None and len(value) > MAX_VALUE_LENGTH:
+                        report(index, spec.name, "value_too_long",
+                               f"{len(value)} characters, at most {MAX_VALUE_LENGTH} allowed")
+                        raw[index] = None
             results = _standardize_column(
-                raw, lambda v, ftype=ftype, spec=spec: ftype.standardize(v, spec, schema), ftype.per_row
+                raw, ftype.standardizer(spec, schema), ftype.per_row
             )
             chunk.columns[spec.name] = [r.value if r else None for r in results]
             for suffix in ftype.derived:
@@ -152,27 +154,7 @@ class ChunkValidator:
                     report(index, group[0], "required_missing", f"{labels} must be given")
 
         self.module.cross_checks(chunk.columns, report)
-        self._check_duplicates(chunk, report)
         return chunk
-
-    def _check_duplicates(self, chunk: CheckedChunk, report: Any) -> None:
-        for index, record_id in enumerate(chunk.columns["source_record_id"]):
-            if record_id is None:
-                continue
-            first = self.first_seen.get(record_id)
-            if first is None:
-                if index not in chunk.quarantined:
-                    self.first_seen[record_id] = chunk.rows[index].number
-            else:
-                report(index, "source_record_id", "duplicate_source_record_id",
-                       f"source_record_id {record_id!r} already appears in row {first}")
-
-
-def _clean(value: str | None) -> str | None:
-    if value is None:
-        return None
-    stripped = value.strip()
-    return stripped or None
 
 
 def _standardize_column(

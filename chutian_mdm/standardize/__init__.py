@@ -21,7 +21,7 @@ class Issue:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)  # not frozen: created once per distinct value, a hot path
 class Standardized:
     """Result of standardising one value.
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import unicodedata
 
 from . import Issue, Standardized
@@ -20,8 +21,16 @@ _COMPACT_DATETIME = re.compile(r"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})?")
 _TZ = re.compile(r"(Z|[+-]\d{2}:?\d{2})$")
 
 
+_today: tuple[float, dt.date] = (0.0, dt.date.min)
+
+
 def today() -> dt.date:
-    return dt.datetime.now(CHINA).date()
+    """Today in China (looked up at most once a second: this is on the hot path of ingest)."""
+    global _today
+    now = time.monotonic()
+    if now - _today[0] > 1.0:
+        _today = (now, dt.datetime.now(CHINA).date())
+    return _today[1]
 
 
 def _clean(value: str) -> str:

@@ -14,6 +14,7 @@ from . import Issue, Standardized
 _MIDDLE_DOTS = "·•‧・･∙⋅●▪.．"
 _MIDDLE_DOT_RE = re.compile(rf"(?:\s*[{re.escape(_MIDDLE_DOTS)}]\s*)+")
 _SPACES = re.compile(r"\s+")
+_NEEDS_SPACE_FIX = re.compile(r"\s\s|[^\S ]")
 _CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _SPACE_BETWEEN_CJK = re.compile(rf"(?<=[{_CJK}])\s+(?=[{_CJK}])")
 _NAME_BAD_CHARS = re.compile(rf"[^{_CJK}A-Za-z·\s]")
@@ -37,8 +38,11 @@ def to_simplified(value: str) -> str:
 def normalize_text(value: str) -> str:
     """NFKC (full-width → half-width), control characters dropped, runs of whitespace collapsed."""
     text = unicodedata.normalize("NFKC", value)
-    text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
-    return _SPACES.sub(" ", text).strip()
+    if not text.isprintable():
+        text = "".join(ch for ch in text if ch.isprintable() or ch.isspace())
+    if _NEEDS_SPACE_FIX.search(text):
+        text = _SPACES.sub(" ", text)
+    return text.strip()
 
 
 def normalize_chinese(value: str) -> str:
@@ -46,10 +50,18 @@ def normalize_chinese(value: str) -> str:
     return _SPACE_BETWEEN_CJK.sub("", to_simplified(normalize_text(value)))
 
 
+@cache
+def _char_pinyin(char: str) -> str:
+    syllables = lazy_pinyin(char, errors="ignore")
+    return syllables[0].strip().lower() if syllables else ""
+
+
 def name_pinyin(name: str) -> str:
-    """Tone-less pinyin syllables separated by spaces: 张伟 and 张玮 both give ``zhang wei``."""
-    syllables = [s for s in lazy_pinyin(name.replace("·", " "), errors="ignore") if s.strip()]
-    return " ".join(s.strip().lower() for s in syllables)
+    """Tone-less pinyin syllables separated by spaces: 张伟 and 张玮 both give ``zhang wei``.
+
+    Character by character (cached), so a character always reads the same way in every name:
+    what matters for matching is that two spellings of one name agree."""
+    return " ".join(filter(None, (_char_pinyin(ch) for ch in name if not ch.isspace() and ch != "·")))
 
 
 def person_name(value: str) -> Standardized:
