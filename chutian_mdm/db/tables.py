@@ -117,3 +117,39 @@ def staging_table(domain: str) -> sa.Table:
         postgresql_where=table.c.superseded_by_batch_id.is_(None),
     )
     return table
+
+
+# -- mdm: matching runs and their clusters (alembic/versions/0002_matching.py) -------------------
+
+runs = sa.Table(
+    "runs",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("mode", sa.Text, nullable=False),  # incremental | full
+    sa.Column("status", sa.Text, nullable=False),  # running | succeeded | nothing_to_do | failed
+    sa.Column("started_by", sa.Text, nullable=False),
+    sa.Column("started_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("finished_at", sa.DateTime(timezone=True)),
+    sa.Column("model_id", sa.Integer),
+    sa.Column("release", sa.Integer),
+    sa.Column("stats", pg.JSONB, nullable=False, server_default=sa.text("'{}'::jsonb")),
+    sa.Column("error", sa.Text),
+    schema="mdm",
+)
+
+# Hand-over from matching to publishing: every current source record of the domain, per run,
+# with the cluster it belongs to. ``cluster_key`` is only meaningful within its run.
+cluster_members = sa.Table(
+    "cluster_members",
+    metadata,
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("mdm.runs.run_id"), nullable=False),
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("source", sa.Text, nullable=False),
+    sa.Column("source_record_id", sa.Text, nullable=False),
+    sa.Column("record_id", sa.BigInteger, nullable=False),  # the staging row (record version)
+    sa.Column("cluster_key", sa.Text, nullable=False),
+    sa.Column("match_probability", sa.Double, nullable=False),
+    sa.PrimaryKeyConstraint("run_id", "source", "source_record_id"),
+    schema="mdm",
+)
