@@ -70,12 +70,42 @@ def open_table(path: Path) -> SourceTable:
     if not path.is_file():
         raise InputFileError(path, "no such file")
     if file_format == "csv":
-        return _read_csv(path)
-    if file_format == "jsonl":
-        return _read_jsonl(path)
-    if file_format == "parquet":
-        return _read_parquet(path)
-    return _read_xlsx(path)
+        table = _read_csv(path)
+    elif file_format == "jsonl":
+        table = _read_jsonl(path)
+    elif file_format == "parquet":
+        table = _read_parquet(path)
+    else:
+        table = _read_xlsx(path)
+    if any("\x00" in header for header in table.headers):
+        raise InputFileError(path, "the header row holds NUL characters")
+    table.headers = _unique(table.headers)
+    table.rows = _without_nul(table.rows)
+    return table
+
+
+def _unique(headers: list[str]) -> list[str]:
+    """Header names made unique (备注, 备注#2) so that no value is lost from a record's raw JSON."""
+    seen: dict[str, int] = {}
+    out = []
+    for header in headers:
+        count = seen.get(header, 0) + 1
+        seen[header] = count
+        out.append(header if count == 1 else f"{header}#{count}")
+    return out
+
+
+def _without_nul(rows: Iterator[Row]) -> Iterator[Row]:
+    """PostgreSQL text cannot hold NUL characters: a row with one is quarantined, shown escaped."""
+    for row in rows:
+        if row.problem is None and any(v is not None and "\x00" in v for v in row.values):
+            shown = "\t".join((v or "").replace("\x00", "\\x00") for v in row.values)
+            yield Row(row.number, [None] * len(row.values),
+                      RowProblem("encoding_invalid", "the row holds NUL characters (\\x00)"), raw_text=shown)
+        elif row.raw_text is not None and "\x00" in row.raw_text:
+            yield Row(row.number, row.values, row.problem, row.raw_text.replace("\x00", "\\x00"))
+        else:
+            yield row
 
 
 # -- CSV ---------------------------------------------------------------------------------------
@@ -131,8 +161,11 @@ def _read_csv(path: Path) -> SourceTable:
     data = path.read_bytes()
     if not data.strip():
         raise InputFileError(path, "the file is empty")
-    if b"\x00" in data[:4096]:
-        raise InputFileError(path, "this is not a text file (it contains NUL bytes); expected CSV")
+    head = data[:4096]
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")) or head.count(b"\x00") > len(head) // 10:
+        raise InputFileError(
+            path, "this is not a text file in UTF-8 or GB18030 (it is full of NUL bytes: binary, or "
+            "UTF-16 — save it as UTF-8 or GB18030 CSV)")
     encoding = detect_encoding(data)
     text = data.decode(encoding, "surrogateescape")
     try:
