@@ -25,6 +25,7 @@ import yaml
 
 from .domains.schema import domain_names, load_domain, load_source, source_names
 from .errors import ConfigError, InputFileError, MdmError
+from .failpoints import failpoint
 from .ingest import BatchResult, ingest_file
 from .ingest.readers import FORMATS
 
@@ -144,6 +145,7 @@ def ingest_inbox(
             continue
         except MdmError:
             raise  # the database, not the file: leave the file where it is for the next run
+        failpoint("inbox:ingested")
         _move(entry.path, inbox / PROCESSED)
         (result.duplicates if batch.already_ingested else result.ingested).append(batch)
     return result

@@ -26,6 +26,7 @@ import sqlalchemy as sa
 from ..db import tables
 from ..domains import load_domain
 from ..domains.schema import DomainSchema, load_source
+from ..failpoints import failpoint
 from .prepare import PreparedChunk, prepare_chunk
 from .readers import Row, open_table
 from .validate import ChunkValidator, map_columns, raw_json
@@ -212,6 +213,7 @@ def ingest_file(
             if progress is not None:
                 progress.advance(len(rows))
 
+        failpoint("ingest:copied")
         _resolve_quarantine(conn, staging, domain, source, batch_id)
         conn.execute(
             sa.update(tables.batches)
