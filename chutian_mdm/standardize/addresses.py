@@ -255,11 +255,15 @@ def _parse(text: str) -> ParsedAddress:
         road, rest = match.group(0), rest[match.end():]
     if rest:
         building, unit, room, rest = _rooms(rest)
-    parsed = ParsedAddress(
-        names.get("province"), names.get("city"), names.get("county"), township, community, road, door,
-        building, unit, room, rest or None, code,
-    )
-    return _complete(parsed)
+    province, city, county = names.get("province"), names.get("city"), names.get("county")
+    completed: tuple[str, ...] = ()
+    region = divisions.region(code)
+    if region is not None:  # the full names of the divisions above (and of) the one named
+        completed = tuple(level for level, given in (("province", province), ("city", city), ("county", county))
+                          if given is None and getattr(region, level))
+        province, city, county = region.province, region.city or city, region.county or county
+    return ParsedAddress(province, city, county, township, community, road, door, building, unit, room,
+                         rest or None, code, completed)
 
 
 def _complete(parsed: ParsedAddress) -> ParsedAddress:
