@@ -77,9 +77,13 @@ _SPACES = re.compile(r"\s+")
 _DASHES = re.compile(r"[‐‑‒–—―~～]")
 
 
+_CJK = re.compile(r"[\u3400-\u9fff]")
+
+
 def clean(value: str) -> str:
-    """NFKC, simplified characters, no spaces: the address as written, cleaned."""
-    return _SPACES.sub("", normalize_chinese(value))
+    """NFKC, simplified characters, no spaces (in Chinese text): the address as written, cleaned."""
+    text = normalize_chinese(value)
+    return _SPACES.sub("", text) if _CJK.search(text) else text
 
 
 def prepare(value: str) -> str:
@@ -149,7 +153,6 @@ _ROAD = re.compile(r".+?(?:大道|大街|路|街|巷|胡同|弄)(?=\d|$)")
 _COMPACT_ROOMS = re.compile(r"([0-9A-Za-z]+)-(\d+)-(\d+)(?:室|户|号)?")
 _BUILDING_ROOM = re.compile(r"([0-9A-Za-z]+)-(\d+)(?:室|户)?")
 _ROOMS = re.compile(r"(?:([0-9A-Za-z]+)(?:栋|幢|座|号楼|楼(?!层)))?(?:(\d+)单元)?(?:(\d+)(?:室|户|号))?")
-_BARE_NUMBER = re.compile(r"(\d+)")
 
 
 _Candidates = dict[str, tuple[tuple[str, tuple[str, ...]], ...]]
@@ -324,8 +327,7 @@ def normalize_component(name: str, value: str | None) -> str | None:
         match = _GIVEN_NUMBER.fullmatch(text)
         return _number(match.group(1), _SUFFIX_OF[name]) if match else text
     if name in ("province", "city", "county"):
-        level = name if name != "county" else "county"
-        codes = divisions.find_codes(text, level)
+        codes = divisions.find_codes(text, name)
         if codes:
             return divisions.table()[codes[0]].name
     return text
