@@ -23,11 +23,11 @@ def list_indicators(as_json: bool = typer.Option(False, "--json", help="Print JS
         print_json([i.as_dict() for i in indicators])
         return
     table = Table(title="Indicators")
-    for column in ("code", "name", "unit", "synonyms", "sub-annual values"):
+    for column in ("code", "name", "unit", "synonyms", "quarters / months"):
         table.add_column(column, overflow="fold")
     for i in indicators:
-        periods = ", ".join(f"{kind}: {'year to date' if cumulative else 'single period'}"
-                            for kind, cumulative in i.cumulative.items())
+        periods = " / ".join("year to date" if i.cumulative.get(kind) else "single" if kind in i.cumulative else "—"
+                             for kind in ("quarter", "month"))
         table.add_row(i.code, i.name, i.unit, "、".join(i.synonyms), periods)
     console.print(table)
 
@@ -67,13 +67,14 @@ def show(
     if not values:
         console.print(f"{title}: no values in staging.")
         return
-    table = Table(title=title)
-    for column in ("period", "value", "source", "record", "released", "records", "disagree"):
-        table.add_column(column)
+    table = Table(title=title, caption="span: how far the group's values differ, shown when beyond the "
+                  f"tolerance ({catalog().relative_tolerance:%}); YTD: year to date")
+    for column in ("period", "value", "source", "record", "released", "n", "span"):
+        table.add_column(column, no_wrap=column in ("period", "released"))
     for v in values:
         cumulative = indicator.is_cumulative(v.period_type)
-        period = v.period + (" (year to date)" if cumulative else " (single)" if cumulative is False else "")
-        spread = f"yes: {v.low}–{v.high}" if v.disagrees else ""
+        period = v.period + (" YTD" if cumulative else "")
+        span = f"{(v.high - v.low) / abs(v.value):.2%}" if v.disagrees and v.value else ""
         table.add_row(period, str(v.value), v.source, v.source_record_id,
-                      v.release_date.isoformat() if v.release_date else "", str(v.records), spread)
+                      v.release_date.isoformat() if v.release_date else "", str(v.records), span)
     console.print(table)
