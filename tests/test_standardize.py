@@ -128,7 +128,8 @@ def test_addresses_lose_fullwidth_digits_and_traditional_characters() -> None:
 def test_company_names_normalise_but_keep_branches_apart() -> None:
     parent = orgs.org_name("湖北锦联医药有限责任公司")
     branch = orgs.org_name("湖北锦联医药有限责任公司宜昌分公司")
-    assert parent.derived == {"normalized": "锦联医药", "is_branch": False, "org_form": "有限责任公司"}
+    assert parent.derived == {"normalized": "锦联医药", "is_branch": False, "org_form": "有限责任公司",
+                              "region": "湖北省", "pinyin": "jin lian yi yao"}
     assert branch.derived["is_branch"] and branch.derived["normalized"] != parent.derived["normalized"]
     same = orgs.org_name("隆潤(武漢)商貿有限公司")
     assert same.value == "隆润（武汉）商贸有限公司"

@@ -15,6 +15,7 @@ from ..config import DATABASE_URL_ENV, HOME_ENV, Settings
 from ..db.engine import redact
 from ..errors import ExitCode, MdmError
 from . import db as db_commands
+from . import indicators as indicator_commands
 from ._common import State, err_console
 from .demo import demo
 from .ingest import batches, ingest, quarantine_app
@@ -48,6 +49,7 @@ app.command()(ingest)
 app.command()(batches)
 app.add_typer(quarantine_app, name="quarantine")
 app.command()(demo)
+app.add_typer(indicator_commands.app, name="indicators")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -156,6 +156,9 @@ class SourceMapping:
     columns: dict[str, str]  # department header -> canonical field
     trust: dict[str, int]
     default_trust: int
+    # department header -> further canonical fields fed by the same column (a profile may map a
+    # header to a list: 纳税人识别号: [source_record_id, taxpayer_id])
+    also: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def trust_of(self, field_name: str) -> int:
         return self.trust.get(field_name, self.default_trust)
@@ -198,15 +201,23 @@ def load_source(name: str) -> SourceProfile:
     domains: dict[str, SourceMapping] = {}
     for domain, spec in (data.get("domains") or {}).items():
         schema = load_domain(domain)
-        columns = {str(k): str(v) for k, v in (spec.get("columns") or {}).items()}
-        for header, target in columns.items():
-            if target not in schema.fields:
-                raise ConfigError(f"{path}: {domain}: column {header!r} maps to unknown field {target!r}")
+        columns: dict[str, str] = {}
+        also: dict[str, tuple[str, ...]] = {}
+        for header, targets in (spec.get("columns") or {}).items():
+            names = [str(t) for t in targets] if isinstance(targets, list) else [str(targets)]
+            for target in names:
+                if target not in schema.fields:
+                    raise ConfigError(f"{path}: {domain}: column {header!r} maps to unknown field {target!r}")
+            if not names:
+                raise ConfigError(f"{path}: {domain}: column {header!r} maps to no field")
+            columns[str(header)] = names[0]
+            if len(names) > 1:
+                also[str(header)] = tuple(names[1:])
         trust = {str(k): int(v) for k, v in (spec.get("trust") or {}).items()}
         for target in trust:
             if target not in schema.fields:
                 raise ConfigError(f"{path}: {domain}: trust given for unknown field {target!r}")
-        domains[domain] = SourceMapping(columns, trust, int(spec.get("default_trust", 5)))
+        domains[domain] = SourceMapping(columns, trust, int(spec.get("default_trust", 5)), also)
     return SourceProfile(
         source=check_identifier("source", data.get("source", name)),
         department=data.get("department", name),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from functools import cache
 
 from ..domains.schema import DomainSchema, FieldSpec
-from ..standardize import Standardized, codes, dates, divisions, geo, ids, orgs, phones, text, units
+from ..standardize import Standardized, addresses, codes, dates, divisions, geo, ids, orgs, phones, text, units
 
 
 @dataclass(frozen=True)
@@ -64,12 +64,14 @@ FIELD_TYPES: dict[str, FieldType] = {
         _simple("id", "text", _plain_text),
         _simple("text", "text", _plain_text),
         _simple("person_name", "text", text.person_name, {"pinyin": "text"}),
-        _simple("address", "text", text.address_text),
+        _simple("address", "text", addresses.address, {"standard": "text", "division": "text"}),
         _simple("citizen_id", "text", ids.citizen_id,
                 {"raw": "text", "birth_date": "date", "gender": "text", "region": "text"}, per_row=True),
         _simple("uscc", "text", ids.uscc, {"raw": "text", "division": "text"}),
+        _simple("taxpayer_id", "text", ids.taxpayer_id, {"kind": "text", "uscc": "text", "org_code": "text"}),
         _simple("org_name", "text", orgs.org_name,
-                {"normalized": "text", "is_branch": "boolean", "org_form": "text"}),
+                {"normalized": "text", "is_branch": "boolean", "org_form": "text", "region": "text",
+                 "pinyin": "text"}),
         _simple("gender", "text", codes.gender),
         FieldType("code", "text", _code),
         _simple("industry_code", "text", codes.industry_code),
@@ -81,8 +83,9 @@ FIELD_TYPES: dict[str, FieldType] = {
         _simple("number", "numeric", units.number),
         _simple("unit", "text", units.unit, {"base": "text", "factor": "numeric"}),
         _simple("period", "text", units.period, {"type": "text"}),
-        _simple("longitude", "double precision", geo.longitude),
-        _simple("latitude", "double precision", geo.latitude),
+        # checked as a pair (swapped axes, China's extent) by the domain: geo.check_pair
+        _simple("longitude", "double precision", geo.coordinate),
+        _simple("latitude", "double precision", geo.coordinate),
     )
 }
 

@@ -42,20 +42,22 @@ def map_columns(
 ) -> ColumnMap:
     """Map the file's headers to canonical fields via the source profile (canonical names are
     always accepted). A missing required column fails the whole file."""
-    lookup: dict[str, str] = {_header_key(name): name for name in schema.fields}
+    lookup: dict[str, tuple[str, ...]] = {_header_key(name): (name,) for name in schema.fields}
     if mapping is not None:
-        lookup.update({_header_key(header): target for header, target in mapping.columns.items()})
+        lookup.update({_header_key(header): (target, *mapping.also.get(header, ()))
+                       for header, target in mapping.columns.items()})
     field_index: dict[str, int] = {}
     ignored: list[str] = []
     for index, header in enumerate(headers):
-        target = lookup.get(_header_key(header))
-        if target is None:
+        targets = lookup.get(_header_key(header))
+        if targets is None:
             ignored.append(header)
             continue
-        if target in field_index:
-            other = headers[field_index[target]]
-            raise InputFileError(path, f"columns {other!r} and {header!r} both map to field {target}")
-        field_index[target] = index
+        for target in targets:
+            if target in field_index:
+                other = headers[field_index[target]]
+                raise InputFileError(path, f"columns {other!r} and {header!r} both map to field {target}")
+            field_index[target] = index
 
     def expected(field_name: str) -> str:
         names = [h for h, t in (mapping.columns.items() if mapping else []) if t == field_name]

@@ -95,3 +95,52 @@ def uscc(value: str) -> Standardized:
             "uscc_checksum", f"{value!r}: check character should be {check}, not {raw[17]} (GB 32100)"),))
     derived["division"] = raw[2:8]
     return Standardized(raw, derived)
+
+
+# -- 纳税人识别号 (taxpayer identification number) ------------------------------------------------
+#
+# Since 2015 a taxpayer's number is its USCC. Older registrations carry the 15-character number
+# (6-digit division + 9-character GB 11714 organisation code, which is also characters 9–17 of the
+# USCC issued later); a further registration of the same taxpayer (e.g. a temporary one) is the
+# USCC followed by a 2-digit sequence (…01).
+
+_ORG_CODE = re.compile(r"[0-9A-Z]{8}[0-9X]")
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+_TAXPAYER_LEGACY = re.compile(r"\d{6}[0-9A-Z]{8}[0-9X]")
+_TAXPAYER_SUFFIXED = re.compile(r"([0-9A-HJ-NPQRTUWXY]{18})(\d{2})")
+
+
+def organisation_code_check(body: str) -> str:
+    """The GB 11714 check character of an organisation code's first 8 characters."""
+    total = sum(int(c, 36) * w for c, w in zip(body[:8], _ORG_WEIGHTS, strict=True))
+    check = 11 - total % 11
+    return {10: "X", 11: "0"}.get(check, str(check))
+
+
+def taxpayer_id(value: str) -> Standardized:
+    """A 纳税人识别号: the USCC, the pre-2015 15-character number, or a USCC with a 2-digit
+    registration suffix. Derived: ``kind`` (uscc / legacy_15 / uscc_suffixed / other), ``uscc``
+    (the USCC it is or contains, when valid), ``org_code`` (the 9-character organisation code in
+    it: a USCC's characters 9–17, a 15-character number's last 9 — the link between the two)."""
+    raw = _compact(value)
+    if _USCC.fullmatch(raw):
+        result = uscc(raw)
+        if result.value is not None:
+            return Standardized(raw, {"kind": "uscc", "uscc": raw, "org_code": raw[8:17]})
+        return Standardized(raw, {"kind": "other", "uscc": None, "org_code": None}, (Issue(
+            "taxpayer_id_format", f"纳税人识别号 {value!r} looks like a USCC but its check character is "
+            f"wrong ({result.issues[0].message})"),))
+    if _TAXPAYER_LEGACY.fullmatch(raw):
+        division, org = raw[:6], raw[6:]
+        if organisation_code_check(org) == org[8] and divisions.lookup(division) is not None:
+            return Standardized(raw, {"kind": "legacy_15", "uscc": None, "org_code": org}, (Issue(
+                "taxpayer_id_legacy", f"纳税人识别号 {raw} is a pre-2015 number: division {division} + "
+                f"organisation code {org[:8]}-{org[8]} (characters 9–17 of its USCC)"),))
+    if (match := _TAXPAYER_SUFFIXED.fullmatch(raw)) and uscc(match.group(1)).value is not None:
+        base, suffix = match.groups()
+        return Standardized(raw, {"kind": "uscc_suffixed", "uscc": base, "org_code": base[8:17]}, (Issue(
+            "taxpayer_id_suffixed", f"纳税人识别号 {raw} is USCC {base} with registration suffix {suffix}: "
+            "a further tax registration of the same taxpayer"),))
+    return Standardized(raw, {"kind": "other", "uscc": None, "org_code": None}, (Issue(
+        "taxpayer_id_format", f"纳税人识别号 {value!r} is neither a USCC, nor a pre-2015 15-character "
+        "number (division + organisation code), nor a USCC with a 2-digit suffix"),))

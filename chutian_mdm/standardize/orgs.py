@@ -1,9 +1,12 @@
 """Organisation names: display form, a normalised matching key, branch and organisation form.
 
-``湖北锦联医药有限责任公司宜昌分公司`` → key ``锦联医药宜昌分公司``, branch, form 有限责任公司;
-``隆潤(武漢)商貿有限公司`` → ``隆润(武汉)商贸有限公司``, key ``隆润商贸``. Region prefixes (湖北省,
-武汉市, 武汉) and bracketed regions are dropped from the key because departments write them
-inconsistently; the branch part is kept, so a branch never has its parent's key.
+``湖北锦联医药有限责任公司宜昌分公司`` → key ``锦联医药宜昌分公司``, branch, form 有限责任公司,
+region 湖北省; ``隆潤(武漢)商貿有限公司`` → ``隆润（武汉）商贸有限公司``, key ``隆润商贸``, region 武汉市.
+Region prefixes (湖北省, 武汉市, 武汉) and bracketed regions are dropped from the key because
+departments write them inconsistently (武汉…, 武汉市…, （武汉）…), but kept apart as the derived
+``region`` (in its full name: 武汉 → 武汉市), so that 武汉安瑞物流 and 宜昌安瑞物流 — two companies
+— share a key but not a region. The branch part is kept in the key, so a branch never has its
+parent's key. ``pinyin`` is the key's pinyin (homophones: 锦联/金联).
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from functools import cache
 
 from . import Standardized, divisions
-from .text import normalize_chinese
+from .text import name_pinyin, normalize_chinese
 
 ORG_FORMS = (
     "股份有限公司", "有限责任公司", "有限公司", "个人独资企业", "普通合伙企业", "有限合伙企业",
@@ -40,17 +43,53 @@ def _region_names() -> tuple[str, ...]:
     return tuple(sorted(names, key=len, reverse=True))
 
 
-def _strip_regions(core: str) -> str:
+def _strip_regions(core: str) -> tuple[str, list[str]]:
+    """The name without its region prefixes and bracketed regions, and the regions stripped."""
+    stripped: list[str] = []
     changed = True
     while changed:
         changed = False
         for name in _region_names():
             if core.startswith(name) and len(core) > len(name) + 1:
                 core = core[len(name):]
+                stripped.append(name)
                 changed = True
                 break
     regions = set(_region_names())
-    return _BRACKETS.sub(lambda m: "" if m.group(1) in regions else m.group(0), core)
+
+    def drop(match: re.Match[str]) -> str:
+        if match.group(1) in regions:
+            stripped.append(match.group(1))
+            return ""
+        return match.group(0)
+
+    return _BRACKETS.sub(drop, core), stripped
+
+
+@cache
+def _full_region_name(name: str) -> str:
+    """武汉 → 武汉市, 湖北 → 湖北省 (the division's own name), else the name as written."""
+    for level in ("city", "province", "county"):
+        codes = divisions.find_codes(name, level)
+        if codes:
+            return divisions.table()[codes[0]].name
+    return name
+
+
+def _region(stripped: list[str]) -> str | None:
+    """The most specific region among those stripped (湖北省武汉市… → 武汉市)."""
+    if not stripped:
+        return None
+    ranked = sorted(stripped, key=lambda n: ({"province": 0, "city": 1}.get(_level(n), 2)))
+    return _full_region_name(ranked[-1])
+
+
+@cache
+def _level(name: str) -> str:
+    for level in ("province", "city", "county"):
+        if divisions.find_codes(name, level):
+            return level
+    return "county"
 
 
 def split_name(name: str) -> tuple[str, str | None, str]:
@@ -76,10 +115,13 @@ def org_name(value: str) -> Standardized:
         return Standardized(None)
     core, form, branch = split_name(text)
     # Only companies carry a region prefix by convention; 武汉大学 keeps its 武汉.
-    key = (_strip_regions(core) if form else core) + _BRACKETS.sub("", branch)
+    stripped: list[str] = []
+    if form:
+        core, stripped = _strip_regions(core)
+    key = (core + _BRACKETS.sub("", branch)) or text
     display = text.replace("(", "（").replace(")", "）") if re.search(r"[\u4e00-\u9fff]", text) else text
     return Standardized(
         display,
-        {"normalized": key or text, "is_branch": bool(branch) or text.endswith(BRANCH_SUFFIXES),
-         "org_form": form},
+        {"normalized": key, "is_branch": bool(branch) or text.endswith(BRANCH_SUFFIXES),
+         "org_form": form, "region": _region(stripped), "pinyin": name_pinyin(key) or None},
     )
