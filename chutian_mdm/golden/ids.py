@@ -47,8 +47,11 @@ def resolve_overlaps(overlaps: list[Overlap]) -> dict[str, str]:
     return out
 
 
-def assign_golden_ids(conn: sa.Connection, domain: str, settings: GoldenSettings, everything: bool) -> int:
-    """Fill ``w_cid`` (see the module docstring); returns how many clusters there are."""
+def assign_golden_ids(conn: sa.Connection, domain: str, settings: GoldenSettings, everything: bool,
+                      nothing_gone: bool) -> int:
+    """Fill ``w_cid`` (see the module docstring); returns how many clusters there are.
+    ``nothing_gone``: every current xref row is matched by a member (the counts say so), so the
+    search for source records that left every cluster can be skipped."""
     if settings.id_prefix is None:
         raise ConfigError(f"schemas/{domain}.yaml: golden.id_prefix is not set; golden IDs need a prefix")
     run = conn.exec_driver_sql
@@ -62,7 +65,7 @@ def assign_golden_ids(conn: sa.Connection, domain: str, settings: GoldenSettings
            WHERE old_golden_id IS NOT NULL GROUP BY old_golden_id""")
     run(f"""CREATE TEMP TABLE w_gone ON COMMIT DROP AS
             SELECT x.source, x.source_record_id, x.golden_id FROM golden.{domain}_xref x
-            WHERE x.valid_to_release IS NULL AND NOT EXISTS (
+            WHERE {'false AND ' if nothing_gone else ''}x.valid_to_release IS NULL AND NOT EXISTS (
               SELECT 1 FROM w_m m WHERE m.source = x.source AND m.source_record_id = x.source_record_id)""")
     # Clusters that need a look: all but the clean ones whose records are unchanged.
     run(f"""CREATE TEMP TABLE w_k ON COMMIT DROP AS

@@ -29,9 +29,10 @@ from ..domains import load_domain
 from ..domains.survivorship import GoldenSettings
 from ..errors import ExitCode, MdmError
 from .columns import golden_layout
+from .compute import MissingStagingRows, compute_golden_rows
 from .ids import assign_golden_ids
-from .release import ReleaseCounts, prepare_changes, write_release
-from .survive import multi_record_statement, single_record_statement, staging_columns, survivorship_digest
+from .release import ReleaseCounts, prepare_changes, restore_indexes, suspend_indexes, write_release
+from .survive import survivorship_digest
 
 # Publishing sorts and hashes whole work tables: give this transaction room to do it in memory.
 WORK_MEM = "256MB"
@@ -146,7 +147,7 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
         raise PublishError(f"no matching run {run_id}")
     if run_domain != domain:
         raise PublishError(f"run {run_id} matched {run_domain}, not {domain}")
-    previous = run("SELECT release, survivorship_digest FROM golden.releases WHERE domain = %(d)s "
+    previous = run("SELECT release, survivorship_digest, source_records FROM golden.releases WHERE domain = %(d)s "
                    "ORDER BY release DESC LIMIT 1", {"d": domain}).first()
     previous_release = int(previous[0]) if previous else None
     release = (previous_release or 0) + 1
@@ -154,9 +155,12 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     recompute_all = previous is None or previous[1] != digest
     first = previous is None
 
-    members = _stage_members(conn, domain, run_id, previous_release)
+    members, matched = _stage_members(conn, domain, run_id, previous_release)
     step()
-    golden_records = assign_golden_ids(conn, domain, settings, everything=recompute_all)
+    tables = [f"golden.{domain}_{t}" for t in ("history", "xref", "changes")]
+    restore = suspend_indexes(conn, tables) if first else []
+    golden_records = assign_golden_ids(conn, domain, settings, everything=recompute_all,
+                                       nothing_gone=previous is not None and previous[2] == matched)
     # Members of the clusters to compute, and members whose match probability alone changed.
     run("""CREATE TEMP TABLE w_mg ON COMMIT DROP AS
            SELECT m.*, coalesce(c.golden_id, m.old_golden_id) AS golden_id, coalesce(c.is_new, false) AS is_new,
@@ -165,16 +169,21 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
            WHERE c.cluster_key IS NOT NULL OR m.old_probability IS DISTINCT FROM m.match_probability""")
     run("ANALYZE w_mg")
     step()
-    _survive(conn, domain, run_id)
+    try:
+        compute_golden_rows(conn, domain, release)
+    except MissingStagingRows as missing:
+        raise PublishError(f"run {run_id}: {missing.missing} cluster member(s) name a record_id that is not in "
+                           f"staging.{domain}") from None
     step()
     columns = [c.name for c in golden_layout(domain).columns] + ["record_count", "lineage"]
-    _find_changed(conn, domain, columns, first)
     counts = prepare_changes(conn, domain)
     step()
     if not counts.anything:
         return ReleaseResult(domain, run_id, None, previous_release, golden_records, members)
 
     write_release(conn, domain, release, columns, first)
+    if restore:
+        restore_indexes(conn, restore, tables)
     _record_release(conn, domain, release, run_id, golden_records, members, counts, digest)
     step()
     return ReleaseResult(domain, run_id, release, previous_release, golden_records, members,
@@ -185,6 +194,9 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
 def _tune(conn: sa.Connection) -> None:
     run = conn.exec_driver_sql
     run(f"SET LOCAL work_mem = '{WORK_MEM}'")
+    # The work tables are small next to the golden tables they are checked against: probing the
+    # golden tables' indexes beats scanning them, which the default cost model underrates.
+    run("SET LOCAL random_page_cost = 1.1")
     try:
         with conn.begin_nested():
             run(f"SET LOCAL temp_buffers = '{TEMP_BUFFERS}'")
@@ -192,8 +204,10 @@ def _tune(conn: sa.Connection) -> None:
         pass  # the session already used temporary tables: publish with the default buffers
 
 
-def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_release: int | None) -> int:
-    """``w_m``: the run's members with their current xref entry; returns how many."""
+def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_release: int | None
+                   ) -> tuple[int, int]:
+    """``w_m``: the run's members with their current xref entry; returns how many members, and
+    how many of them have one."""
     run = conn.exec_driver_sql
     run(f"""CREATE TEMP TABLE w_m ON COMMIT DROP AS
             SELECT cm.cluster_key, cm.source, cm.source_record_id, cm.record_id, cm.match_probability,
@@ -203,55 +217,12 @@ def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_relea
             LEFT JOIN golden.{domain}_xref x ON x.valid_to_release IS NULL
                  AND x.source = cm.source AND x.source_record_id = cm.source_record_id
             WHERE cm.run_id = %(run_id)s AND cm.domain = %(domain)s""", {"run_id": run_id, "domain": domain})
-    members = int(run("SELECT count(*) FROM w_m").scalar_one())
+    members, matched = (int(v) for v in run("SELECT count(*), count(old_golden_id) FROM w_m").one())
     if members == 0 and previous_release is not None:
         raise PublishError(f"run {run_id} has no cluster members: publishing it would retire every golden "
                            f"record of {domain}")
     run("ANALYZE w_m")
-    return members
-
-
-def _survive(conn: sa.Connection, domain: str, run_id: int) -> None:
-    """``w_golden``: the golden rows of the golden IDs of ``w_dirty``."""
-    run = conn.exec_driver_sql
-
-    run("CREATE TEMP TABLE w_dirty ON COMMIT DROP AS SELECT golden_id, size AS _size, is_new FROM w_cid")
-
-    def members(size: str) -> str:
-        return f"""SELECT m.golden_id, {staging_columns(domain)}
-                   FROM w_mg m JOIN w_dirty d ON d.golden_id = m.golden_id AND d._size {size}
-                   JOIN staging.{domain} s ON s.record_id = m.record_id
-                   WHERE m.dirty"""
-
-    columns = ", ".join(c.name for c in golden_layout(domain).columns)
-    run(f"""CREATE TEMP TABLE w_golden ON COMMIT DROP AS
-            SELECT golden_id, {columns}, record_count, lineage FROM golden.{domain}_history WITH NO DATA""")
-    run(f"INSERT INTO w_golden {single_record_statement(domain, members('= 1'))}")
-    run(f"CREATE TEMP TABLE w_multi ON COMMIT DROP AS {members('> 1')}")
-    run("ANALYZE w_multi")
-    run(f"INSERT INTO w_golden {multi_record_statement(domain, 'w_multi')}")
-    run("ANALYZE w_golden")
-    expected = run("SELECT count(*), coalesce(sum(_size), 0) FROM w_dirty").one()
-    found = run("SELECT count(*), coalesce(sum(record_count), 0) FROM w_golden").one()
-    if tuple(found) != tuple(expected):
-        raise PublishError(f"run {run_id}: {int(expected[1]) - int(found[1])} cluster member(s) name a "
-                           f"record_id that is not in staging.{domain}")
-
-
-def _find_changed(conn: sa.Connection, domain: str, columns: list[str], first: bool) -> None:
-    """``w_changed``: golden IDs that get a new version (``existed``: they had one before)."""
-    run = conn.exec_driver_sql
-    run("""CREATE TEMP TABLE w_changed ON COMMIT DROP AS
-           SELECT golden_id, false AS existed FROM w_dirty WHERE is_new""")
-    if first:
-        return
-    new_row = ", ".join(f"g.{c}" for c in columns)
-    old_row = ", ".join(f"h.{c}" for c in columns)
-    run(f"""INSERT INTO w_changed
-            SELECT g.golden_id, true FROM w_golden g
-            JOIN w_dirty d ON d.golden_id = g.golden_id AND NOT d.is_new
-            JOIN golden.{domain}_history h ON h.golden_id = g.golden_id AND h.valid_to_release IS NULL
-            WHERE ({new_row}) IS DISTINCT FROM ({old_row})""")
+    return members, matched
 
 
 def _record_release(conn: sa.Connection, domain: str, release: int, run_id: int, golden_records: int,

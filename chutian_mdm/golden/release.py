@@ -67,8 +67,8 @@ def prepare_changes(conn: sa.Connection, domain: str) -> ReleaseCounts:
 
 def write_release(conn: sa.Connection, domain: str, release: int, columns: list[str], first: bool) -> None:
     """Close the versions that end with release N and open the new ones (``columns``: the golden
-    row's columns after ``golden_id``). ``first``: the domain has no release yet, so every golden
-    row is new and nothing needs closing."""
+    row's columns after ``golden_id``; new golden records are already written, see
+    :mod:`.compute`). ``first``: the domain has no release yet, nothing needs closing."""
     run = conn.exec_driver_sql
     hist, xref, changes = f"golden.{domain}_history", f"golden.{domain}_xref", f"golden.{domain}_changes"
     names = ", ".join(columns)
@@ -81,13 +81,14 @@ def write_release(conn: sa.Connection, domain: str, release: int, columns: list[
                       UNION ALL SELECT source, source_record_id FROM w_gone) c
                 WHERE x.valid_to_release IS NULL AND x.source = c.source
                   AND x.source_record_id = c.source_record_id""")
-    changed = "" if first else " WHERE g.golden_id IN (SELECT golden_id FROM w_changed)"
     run(f"""INSERT INTO {hist} (golden_id, valid_from_release, {names})
-            SELECT g.golden_id, {release}, {names} FROM w_golden g{changed} ORDER BY g.golden_id""")
+            SELECT g.golden_id, {release}, {names} FROM w_golden g
+            WHERE g.golden_id IN (SELECT golden_id FROM w_changed WHERE existed) ORDER BY g.golden_id""")
+    order = "" if first else " ORDER BY source, source_record_id"  # index locality; none when bulk-loading
     run(f"""INSERT INTO {xref} (source, source_record_id, golden_id, match_probability, record_id,
                                 valid_from_release)
             SELECT source, source_record_id, golden_id, match_probability, record_id, {release}
-            FROM w_xref ORDER BY source, source_record_id""")
+            FROM w_xref{order}""")
     run(f"""INSERT INTO {changes} (release, golden_id, change, merged_into, split_from)
             SELECT {release}, c.golden_id, 'created', NULL, s.split_from
               FROM w_cid c LEFT JOIN w_split s USING (golden_id) WHERE c.is_new
@@ -100,3 +101,42 @@ def write_release(conn: sa.Connection, domain: str, release: int, columns: list[
             SELECT {release}, golden_id, CASE WHEN merged_into IS NULL THEN 'retired' ELSE 'merged' END,
                    merged_into, NULL
               FROM w_retired""")
+
+
+def suspend_indexes(conn: sa.Connection, tables: list[str]) -> list[str]:
+    """Drop the keys and indexes of empty ``tables`` and return the DDL that recreates them.
+
+    A domain's first release fills its golden tables from nothing; building each index once at
+    the end is several times faster than maintaining it row by row. The tables stay locked
+    (ACCESS EXCLUSIVE) until the release commits, so readers wait for it rather than see the
+    empty tables. The definitions are read from the database, so they come back exactly as the
+    migration made them.
+    """
+    run = conn.exec_driver_sql
+    restore: list[str] = []
+    for table in tables:
+        if run(f"SELECT EXISTS (SELECT 1 FROM {table})").scalar_one():
+            continue
+        constraints = run(f"""SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint
+                              WHERE conrelid = '{table}'::regclass AND contype IN ('p', 'u')""").all()
+        indexes = run(f"""SELECT indexrelid::regclass::text, pg_get_indexdef(indexrelid) FROM pg_index i
+                          WHERE indrelid = '{table}'::regclass
+                            AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)""").all()
+        for name, definition in constraints:
+            run(f"ALTER TABLE {table} DROP CONSTRAINT {name}")
+            restore.append(f"ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")
+        for name, definition in indexes:
+            run(f"DROP INDEX {name}")
+            restore.append(definition)
+    return restore
+
+
+def restore_indexes(conn: sa.Connection, restore: list[str], tables: list[str]) -> None:
+    """Recreate what :func:`suspend_indexes` dropped (checking uniqueness over the new rows) and
+    give the planner statistics of the freshly filled tables."""
+    run = conn.exec_driver_sql
+    run("SET LOCAL maintenance_work_mem = '1GB'")
+    for statement in restore:
+        run(statement)
+    for table in tables:
+        run(f"ANALYZE {table}")

@@ -5,8 +5,8 @@ For every attribute group (one field, or fields that survive together) the candi
 member records with a value of the group's lead field and — when the chain starts with
 ``valid`` — those whose value failed validation (flagged, or kept only in ``_raw``), so that
 lineage can say ``valid`` rejected them. Each candidate gets a sort key: one number per rule of
-the chain (smaller is better), the record_id last as the tie-break. The winner is the smallest
-key; lineage names the first rule on which the winner beats the best candidate with a
+the chain packed into a bigint (smaller is better), the record_id as the tie-break. The winner
+is the smallest key; lineage names the first rule on which the winner beats the best candidate with a
 *different* value (the runner-up), or ``only_value`` / ``agreed`` / ``tiebreak`` (see
 :mod:`chutian_mdm.domains.survivorship`).
 
@@ -28,7 +28,11 @@ from ..domains.survivorship import AGREED, ONLY_VALUE, TIEBREAK
 from .columns import GoldenField, GoldenGroup, GoldenLayout, golden_layout
 
 UNKNOWN_SOURCE_TRUST = 999  # a source without a profile for the domain ranks last
-_NO_TIME = 9_000_000_000_000  # sort key of a record without a recency timestamp: last
+# A candidate's sort key is one bigint: a bit field per rule of the chain, the first rule in the
+# most significant bits, smaller is better. Resolution: up to 15 invalid fields, trust ranks up
+# to 1023, recency to the minute (1970–2097), frequencies up to 255 records, completeness up to
+# 15 filled-in fields and 255 characters — beyond that, values tie and the next rule decides.
+RULE_BITS = {"valid": 4, "trust": 10, "recent": 26, "frequent": 8, "complete": 12}
 
 
 def trust_ranks(domain: str) -> dict[str, dict[str, int]]:
@@ -94,22 +98,31 @@ class _Ranking:
         return f"({lead.name} IS NOT NULL)"
 
     def key(self) -> str:
-        """bigint[]: one number per rule (smaller is better), record_id last."""
+        """bigint: one bit field per rule of the chain, the first rule most significant; smaller
+        is better (see :data:`RULE_BITS`)."""
+        shift = sum(RULE_BITS[r] for r in self.group.rules)
         parts = []
         for rule in self.group.rules:
-            if rule == "valid":
-                parts.append(" + ".join(f"({invalid(f)})::int" for f in self.group.fields))
-            elif rule == "trust":
-                parts.append(self._trust())
-            elif rule == "recent":
-                parts.append(f"coalesce(-floor(date_part('epoch', {self.recency}))::bigint, {_NO_TIME})")
-            elif rule == "frequent":
-                parts.append(f"-count(*) OVER (PARTITION BY golden_id, {self.group.lead.name})")
-            elif rule == "complete":
-                filled = f"num_nonnulls({', '.join(f.name for f in self.group.fields)})"
-                parts.append(f"-({filled}::bigint * 1000000 + coalesce(char_length({self.group.lead.name}::text), 0))")
-        parts.append("record_id")
-        return f"ARRAY[{', '.join(f'({p})::bigint' for p in parts)}]"
+            shift -= RULE_BITS[rule]
+            parts.append(f"(({self._segment(rule)})::bigint << {shift})")
+        return " | ".join(parts)
+
+    def _segment(self, rule: str) -> str:
+        top = (1 << RULE_BITS[rule]) - 1
+        lead = self.group.lead.name
+        if rule == "valid":
+            return f"least({' + '.join(f'({invalid(f)})::int' for f in self.group.fields)}, {top})"
+        if rule == "trust":
+            return f"least(greatest({self._trust()}, 0), {top})"
+        if rule == "recent":  # minutes since 1970, newest first
+            minutes = f"floor(date_part('epoch', {self.recency}) / 60)::bigint"
+            return f"{top} - coalesce(least(greatest({minutes}, 0), {top}), 0)"
+        if rule == "frequent":
+            return f"{top} - least(count(*) OVER (PARTITION BY golden_id, {lead}), {top})"
+        # complete: most filled-in fields of the group, then the longest lead value
+        filled = f"least(num_nonnulls({', '.join(f.name for f in self.group.fields)}), 15)"
+        length = f"least(coalesce(char_length({lead}::text), 0), 255)"
+        return f"((15 - {filled}) << 8) | (255 - {length})"
 
     def _trust(self) -> str:
         ranks: dict[int, list[str]] = {}
@@ -122,13 +135,18 @@ class _Ranking:
         return f"CASE {whens} ELSE {UNKNOWN_SOURCE_TRUST} END" if whens else str(UNKNOWN_SOURCE_TRUST)
 
     def rule(self) -> str:
-        """SQL over the aggregated row: the rule that chose the winning value."""
+        """SQL over the aggregated row: the rule that chose the winning value — the first bit
+        field in which the winner's key differs from the runner-up's."""
         g = self.g
-        decided = " ".join(
-            f"WHEN _wk{g}[{i}] <> _rk{g}[{i}] THEN {_literal(rule)}" for i, rule in enumerate(self.group.rules, 1)
-        )
+        shift = sum(RULE_BITS[r] for r in self.group.rules)
+        decided = []
+        for rule in self.group.rules:
+            shift -= RULE_BITS[rule]
+            mask = (1 << RULE_BITS[rule]) - 1
+            decided.append(f"WHEN (_wk{g} >> {shift}) & {mask} <> (_rk{g} >> {shift}) & {mask} "
+                           f"THEN {_literal(rule)}")
         return (f"CASE WHEN _rk{g} IS NULL THEN CASE WHEN _n{g} = 1 THEN {_literal(ONLY_VALUE)} "
-                f"ELSE {_literal(AGREED)} END {decided} ELSE {_literal(TIEBREAK)} END")
+                f"ELSE {_literal(AGREED)} END {' '.join(decided)} ELSE {_literal(TIEBREAK)} END")
 
 
 def _aggregate(column: str, sql_type: str, condition: str) -> str:
@@ -149,13 +167,13 @@ def single_record_statement(domain: str, members: str) -> str:
     """SELECT: the golden rows of golden records of one source record; ``members`` is a query
     giving ``golden_id`` and the columns of :func:`staging_columns` for each."""
     layout = golden_layout(domain)
-    values = [_checked(g, f, c.name) for g in layout.groups for f in g.fields for c in f.columns]
+    values = [f"{_checked(g, f, c.name)} AS {c.name}" for g in layout.groups for f in g.fields for c in f.columns]
     entry = ("jsonb_build_object('source', source, 'source_record_id', source_record_id, "
              f"'rule', {_literal(ONLY_VALUE)})")
     present = {f.name: _checked(g, f, f.name) for g in layout.groups for f in g.fields}
     lineage = _lineage(layout, {g.index: "_entry" for g in layout.groups}, present)
     return f"""
-        SELECT golden_id, {', '.join(values)}, 1, {lineage}
+        SELECT golden_id, {', '.join(values)}, 1 AS record_count, {lineage} AS lineage
         FROM (SELECT *, {entry} AS _entry FROM ({members} OFFSET 0) member OFFSET 0) single"""
 
 
@@ -167,7 +185,8 @@ def multi_record_statement(domain: str, source_table: str) -> str:
     trust = trust_ranks(domain)
     rankings = [_Ranking(g, recency, trust) for g in layout.groups]
     keyed = ", ".join(f"{r.candidate} AS _c{r.g}, {r.key()} AS _k{r.g}" for r in rankings)
-    windows = ", ".join(f"w{r.g} AS (PARTITION BY golden_id ORDER BY _c{r.g} DESC, _k{r.g})" for r in rankings)
+    windows = ", ".join(f"w{r.g} AS (PARTITION BY golden_id ORDER BY _c{r.g} DESC, _k{r.g}, record_id)"
+                        for r in rankings)
     winners = ", ".join(
         f"first_value(record_id) OVER w{r.g} AS _win{r.g}, first_value({r.group.lead.name}) OVER w{r.g} AS _wv{r.g}"
         for r in rankings
@@ -188,14 +207,14 @@ def multi_record_statement(domain: str, source_table: str) -> str:
             f"{_aggregate(_checked(r.group, f, c.name), c.sql_type, won)} AS {c.name}"
             for f in r.group.fields for c in f.columns
         ]
-    values = [f"CASE WHEN _ok{r.g} THEN {c.name} END" for r in rankings for c in r.group.columns]
+    values = [f"CASE WHEN _ok{r.g} THEN {c.name} END AS {c.name}" for r in rankings for c in r.group.columns]
     entries = {
         r.g: f"jsonb_build_object('source', _source{r.g}, 'source_record_id', _record{r.g}, 'rule', {r.rule()})"
         for r in rankings
     }
     present = {f.name: f"CASE WHEN _ok{r.g} THEN {f.name} END" for r in rankings for f in r.group.fields}
     return f"""
-        SELECT golden_id, {', '.join(values)}, record_count, {_lineage(layout, entries, present)}
+        SELECT golden_id, {', '.join(values)}, record_count, {_lineage(layout, entries, present)} AS lineage
         FROM (
           SELECT golden_id, {', '.join(aggregates)}
           FROM (
