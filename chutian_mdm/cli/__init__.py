@@ -17,6 +17,7 @@ from ..errors import ExitCode, MdmError
 from . import db as db_commands
 from ._common import State, err_console
 from .demo import demo
+from .golden import changes, golden_app, releases
 from .ingest import batches, ingest, quarantine_app
 
 app = typer.Typer(
@@ -48,6 +49,9 @@ app.command()(ingest)
 app.command()(batches)
 app.add_typer(quarantine_app, name="quarantine")
 app.command()(demo)
+app.add_typer(golden_app, name="golden")
+app.command()(releases)
+app.command()(changes)
 
 
 def main(argv: list[str] | None = None) -> int:
