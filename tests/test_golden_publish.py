@@ -292,3 +292,37 @@ def test_unknown_run_and_run_of_another_domain_are_refused(people: sa.Engine) ->
     run_id = create_run(people, "population", clusters(police("P1", "P2"), police("P3"), police("P4", "P5")))
     with pytest.raises(PublishError, match="matched population, not legal_entity"):
         publish_release(people, "legal_entity", run_id)
+    with people.begin() as conn:
+        conn.execute(sa.text("UPDATE mdm.runs SET status = 'failed' WHERE run_id = :r"), {"r": run_id})
+    with pytest.raises(PublishError, match=f"run {run_id} failed"):
+        publish_release(people, "population", run_id)
+    assert rows(people, "SELECT count(*) AS n FROM golden.releases")[0]["n"] == 0
+
+
+def test_changed_survivorship_rules_recompute_every_record_but_version_only_real_changes(
+        people: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chutian_mdm.golden.publish as publish_module
+
+    groups = clusters(police("P1", "P2"), police("P3"), police("P4", "P5"))
+    publish_release(people, "population", create_run(people, "population", groups))
+    monkeypatch.setattr(publish_module, "survivorship_digest", lambda domain: "rules-edited")
+    result = publish_release(people, "population", create_run(people, "population", groups))
+    assert result.release is None  # every golden record recomputed, none came out different
+    assert rows(people, "SELECT count(*) AS n FROM golden.population_history")[0]["n"] == 3
+
+
+def test_progress_is_told_every_step(people: sa.Engine) -> None:
+    from chutian_mdm.golden.publish import STEPS
+
+    seen: list[tuple[str, int | None]] = []
+
+    class Recorder:
+        def start(self, expected_rows: int | None) -> None:
+            seen.append(("start", expected_rows))
+
+        def advance(self, rows: int) -> None:
+            seen.append(("advance", rows))
+
+    groups = clusters(police("P1", "P2"), police("P3"), police("P4", "P5"))
+    publish_release(people, "population", create_run(people, "population", groups), Recorder())
+    assert seen == [("start", STEPS)] + [("advance", 1)] * STEPS

@@ -106,10 +106,16 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
 
     Reads ``mdm.cluster_members`` of the run (every current source record of the domain with its
     cluster) and the staging rows they name; writes ``golden.<domain>_history``, ``_xref``,
-    ``_changes`` and ``golden.releases`` in one transaction and sets ``mdm.runs.release``. A run
-    that changes nothing publishes nothing (``result.release is None``). Raises
-    :class:`PublishError` for an unknown run or one of another domain,
-    :class:`PublishLockedError` while another publish of the domain is in progress.
+    ``_changes`` and ``golden.releases`` in one transaction of its own and sets
+    ``mdm.runs.release`` in it. A run that changes nothing publishes nothing
+    (``result.release is None``, ``result.message`` says so).
+
+    The pipeline calls it at the end of a run, after committing the run's cluster members and
+    without holding a lock on the run's ``mdm.runs`` row (status ``running`` or ``succeeded``;
+    a ``failed`` run is refused). Raises :class:`PublishError` for an unknown, failed or broken
+    run or one of another domain, :class:`PublishLockedError` while another publish of the domain
+    is in progress; nothing is written then. A domain's first release locks its golden tables
+    until it commits (their indexes are built once at the end).
     """
     settings = load_domain(domain).golden
     golden_layout(domain)  # configuration errors before touching the database
@@ -142,11 +148,13 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     if not run(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK}, hashtext('{domain}'))").scalar_one():
         raise PublishLockedError(f"another publish of {domain} is in progress; try again when it has finished")
     _tune(conn)
-    run_domain = run("SELECT domain FROM mdm.runs WHERE run_id = %(run_id)s", {"run_id": run_id}).scalar()
-    if run_domain is None:
+    found = run("SELECT domain, status FROM mdm.runs WHERE run_id = %(run_id)s", {"run_id": run_id}).first()
+    if found is None:
         raise PublishError(f"no matching run {run_id}")
-    if run_domain != domain:
-        raise PublishError(f"run {run_id} matched {run_domain}, not {domain}")
+    if found[0] != domain:
+        raise PublishError(f"run {run_id} matched {found[0]}, not {domain}")
+    if found[1] == "failed":
+        raise PublishError(f"run {run_id} failed; its clusters are not published (release stays as it was)")
     previous = run("SELECT release, survivorship_digest, source_records FROM golden.releases WHERE domain = %(d)s "
                    "ORDER BY release DESC LIMIT 1", {"d": domain}).first()
     previous_release = int(previous[0]) if previous else None
