@@ -107,3 +107,25 @@ def test_errors_are_one_clear_line_with_documented_exit_codes(
     assert result == code
     assert message in err
     assert "Traceback" not in err
+
+
+def test_a_merged_golden_id_still_shows_its_last_version_and_where_it_went(
+        engine: sa.Engine, cli, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from .golden_helpers import create_run, stage_rows
+
+    stage_rows(engine, tmp_path, "population", "police", [
+        {"source_record_id": "P1", "name": "张伟"}, {"source_record_id": "P2", "name": "张伟"}])
+    cli("golden", "publish", "population", "--run",
+        str(create_run(engine, "population", {("police", "P1"): "a", ("police", "P2"): "b"})))
+    absorbed = golden_id_of(engine, "population", "police", "P2")
+    cli("golden", "publish", "population", "--run",
+        str(create_run(engine, "population", {("police", "P1"): "a", ("police", "P2"): "a"})))
+    survivor = golden_id_of(engine, "population", "police", "P1")
+    code, out, _ = cli("golden", "show", absorbed, "--json")
+    assert code == 0
+    record = json.loads(out)
+    assert record["valid_to_release"] == 2 and [m["source_record_id"] for m in record["members"]] == ["P2"]
+    code, out, _ = cli("golden", "history", absorbed)
+    assert code == 0 and f"release 2: {absorbed} merged into {survivor}" in out
+    code, out, _ = cli("golden", "show", absorbed)
+    assert "retired in release 2" in out
