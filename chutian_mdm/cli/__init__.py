@@ -18,6 +18,7 @@ from . import db as db_commands
 from . import indicators as indicator_commands
 from ._common import State, err_console
 from .demo import demo
+from .golden import changes, golden_app, releases
 from .ingest import batches, ingest, quarantine_app
 
 app = typer.Typer(
@@ -50,6 +51,9 @@ app.command()(batches)
 app.add_typer(quarantine_app, name="quarantine")
 app.command()(demo)
 app.add_typer(indicator_commands.app, name="indicators")
+app.add_typer(golden_app, name="golden")
+app.command()(releases)
+app.command()(changes)
 
 
 def main(argv: list[str] | None = None) -> int:

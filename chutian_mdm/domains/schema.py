@@ -17,6 +17,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..resources import schemas_dir
+from .survivorship import GoldenSettings, Survivorship, parse_golden, parse_survivorship
 
 SEVERITIES = ("error", "warning", "note")
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
@@ -89,6 +90,8 @@ class DomainSchema:
     code_lists: dict[str, list[dict[str, Any]]]
     required_one_of: list[list[str]]
     path: Path
+    golden: GoldenSettings  # golden-ID prefix, search fields (see survivorship.py)
+    survivorship: Survivorship
 
     @property
     def required_fields(self) -> list[str]:
@@ -146,6 +149,8 @@ def load_domain(name: str) -> DomainSchema:
         code_lists=code_lists,
         required_one_of=[list(group) for group in data.get("required_one_of") or []],
         path=path,
+        golden=parse_golden(data, list(fields), path),
+        survivorship=parse_survivorship(data, list(fields), path),
     )
 
 
