@@ -89,6 +89,7 @@ class DomainSchema:
     code_lists: dict[str, list[dict[str, Any]]]
     required_one_of: list[list[str]]
     path: Path
+    matching: dict[str, Any] = field(default_factory=dict)  # thresholds (chutian_mdm/match/spec.py)
 
     @property
     def required_fields(self) -> list[str]:
@@ -146,6 +147,7 @@ def load_domain(name: str) -> DomainSchema:
         code_lists=code_lists,
         required_one_of=[list(group) for group in data.get("required_one_of") or []],
         path=path,
+        matching=dict(data.get("matching") or {}),
     )
 
 

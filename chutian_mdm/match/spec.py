@@ -1,0 +1,88 @@
+"""What a domain declares for matching (:class:`MatchSpec`); the engine does the rest.
+
+A domain module (``chutian_mdm/domains/<domain>.py``) exposes ``MATCHING = MatchSpec(...)``:
+which staging columns (or expressions over them) the matcher reads, the Splink comparisons and
+blocking rules, the deterministic rules that link a pair outright, the exclusive keys that no
+cluster may hold two different values of, and how the model is trained. Thresholds are facts
+of the schema file (``matching:`` in ``schemas/<domain>.yaml``), not of the code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..domains import domain_module, load_domain
+from ..errors import ConfigError
+
+# A Splink comparison: a ComparisonCreator or its dict form.
+Comparison = Any
+# A Splink blocking rule: a BlockingRuleCreator (``block_on(...)``) or a SQL string over l./r.
+BlockingRule = Any
+
+
+@dataclass(frozen=True)
+class Training:
+    """How ``train`` estimates the model: λ from deterministic rules with an assumed recall,
+    u by random sampling, m by expectation maximisation in one session per blocking rule."""
+
+    deterministic_rules: Sequence[BlockingRule]
+    recall: float
+    em_blocking_rules: Sequence[BlockingRule]
+    max_pairs_for_u: float = 5e6
+
+
+@dataclass(frozen=True)
+class MatchSpec:
+    """A domain's matching declaration.
+
+    ``reads`` are the staging columns the matcher loads; ``derived`` adds columns computed from
+    them (DuckDB SQL expressions, e.g. an address stripped of its province). ``comparisons`` builds the Splink
+    comparisons (a callable so that each Linker gets fresh objects). ``term_frequency_columns``
+    are the columns whose value frequencies are stored with the model (names: 张伟 weighs less).
+    """
+
+    reads: Sequence[str]
+    comparisons: Callable[[], list[Comparison]]
+    blocking_rules: Sequence[BlockingRule]
+    deterministic_rules: Sequence[BlockingRule]
+    training: Training
+    derived: dict[str, str] = field(default_factory=dict)
+    exclusive_keys: Sequence[str] = ()
+    term_frequency_columns: Sequence[str] = ()
+    label_columns: Sequence[str] = field(default=("name",))  # shown by ``explain``
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """Match probability at and above which a pair is linked, and from which it is reviewed."""
+
+    match: float
+    review: float
+
+
+def match_spec(domain: str) -> MatchSpec:
+    """The matching declaration of ``domain``; a clear error if the domain declares none."""
+    spec = getattr(domain_module(domain), "MATCHING", None)
+    if not isinstance(spec, MatchSpec):
+        raise ConfigError(f"domain {domain!r} declares no matching (MATCHING in chutian_mdm/domains/{domain}.py)")
+    return spec
+
+
+def thresholds(domain: str) -> Thresholds:
+    """``matching.match_threshold`` and ``matching.review_threshold`` of the schema file."""
+    schema = load_domain(domain)
+    config = schema.matching
+    try:
+        match = float(config["match_threshold"])
+        review = float(config["review_threshold"])
+    except (KeyError, TypeError, ValueError):
+        raise ConfigError(
+            f"{schema.path}: matching needs match_threshold and review_threshold (probabilities)"
+        ) from None
+    if not 0.0 < review <= match < 1.0:
+        raise ConfigError(
+            f"{schema.path}: matching thresholds must satisfy 0 < review_threshold <= match_threshold < 1"
+        )
+    return Thresholds(match=match, review=review)
