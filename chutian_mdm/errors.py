@@ -47,3 +47,9 @@ class SchemaVersionError(MdmError):
     """The database's schema revision does not fit this version of chutian-mdm."""
 
     exit_code = ExitCode.DATABASE_INCOMPATIBLE
+
+
+class LockedError(MdmError):
+    """Another run holds the lock (runs of a domain never overlap)."""
+
+    exit_code = ExitCode.LOCKED

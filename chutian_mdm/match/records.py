@@ -90,12 +90,22 @@ def current_records(conn: sa.Connection, domain: str, spec: MatchSpec) -> pa.Tab
     return copy_out(conn, select, types)
 
 
+def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> None:
+    """Execute a statement to its end (DuckDB 2 keeps an ``execute()`` result pending otherwise,
+    which blocks the next query on the connection)."""
+    con.execute(sql).complete()
+
+
+def fetch_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+
+
 def load_into_duckdb(con: duckdb.DuckDBPyConnection, name: str, records: pa.Table,
                      spec: MatchSpec) -> None:
     """Create DuckDB table ``name`` from the records, adding the domain's derived columns."""
     derived = "".join(f", {expression} AS {column}" for column, expression in spec.derived.items())
     con.register("__incoming_records", records)
     try:
-        con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT *{derived} FROM __incoming_records")
+        run_sql(con, f"CREATE OR REPLACE TABLE {name} AS SELECT *{derived} FROM __incoming_records")
     finally:
         con.unregister("__incoming_records")
