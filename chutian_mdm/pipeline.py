@@ -234,7 +234,7 @@ def _cluster(con: duckdb.DuckDBPyConnection, spec: MatchSpec, limits: Thresholds
     labels = pa.array(clustering.labels)
     sizes = pc.value_counts(labels).field("counts")
     return {
-        "members": members, "review": review, "matches": int(len(columns[0])),
+        "members": members, "review": review, "matches": len(columns[0]),
         "clusters": len(sizes), "multi_record_clusters": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
         "refused_by_cannot_link": clustering.refused_by_constraint,
         "refused_by_exclusive_key": clustering.refused_by_exclusive_key,
@@ -302,3 +302,19 @@ def _os_user() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         return "unknown"
+
+
+def list_runs(engine: sa.Engine, domain: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest runs (all domains, or one), newest first."""
+    r, m = tables.runs, tables.models
+    query = (
+        sa.select(r.c.run_id, r.c.domain, r.c.mode, r.c.status, r.c.started_by, r.c.started_at,
+                  r.c.finished_at, r.c.model_id, m.c.version.label("model_version"), r.c.release,
+                  r.c.stats, r.c.error)
+        .select_from(r.outerjoin(m, m.c.model_id == r.c.model_id))
+        .order_by(r.c.run_id.desc()).limit(limit)
+    )
+    if domain is not None:
+        query = query.where(r.c.domain == domain)
+    with engine.connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]

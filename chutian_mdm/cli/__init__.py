@@ -18,6 +18,7 @@ from . import db as db_commands
 from ._common import State, err_console
 from .demo import demo
 from .ingest import batches, ingest, quarantine_app
+from .match import explain, run, runs, train
 
 app = typer.Typer(
     name="chutian-mdm",
@@ -48,6 +49,10 @@ app.command()(ingest)
 app.command()(batches)
 app.add_typer(quarantine_app, name="quarantine")
 app.command()(demo)
+app.command()(run)
+app.command()(train)
+app.command()(explain)
+app.command()(runs)
 
 
 def main(argv: list[str] | None = None) -> int:

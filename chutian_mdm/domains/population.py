@@ -76,14 +76,13 @@ def _comparisons() -> list[Any]:
         return level("ELSE", "different", m, **options)
 
     def comparison(name: str, levels: list[dict[str, Any]]) -> Any:
-        return cl.CustomComparison(output_column_name=name, comparison_levels=levels)
+        return cl.CustomComparison(output_column_name=name, comparison_levels=list[Any](levels))
 
     return [
         comparison("name", [
             null("name"),
             level("name_l = name_r", "same name", 0.9, tf_adjustment_column="name"),
-            level("name_pinyin_l = name_pinyin_r", "same pinyin (homophone)", 0.06,
-                  tf_adjustment_column="name_pinyin"),
+            level("name_pinyin_l = name_pinyin_r", "same pinyin (homophone)", 0.06),
             level("jaro_winkler_similarity(name_l, name_r) >= 0.9", "similar characters (JW ≥ 0.9)", 0.02),
             else_level(0.02),
         ]),
@@ -152,13 +151,11 @@ def _matching() -> Any:
         ),
         deterministic_rules=(block_on("citizen_id"),),
         exclusive_keys=("citizen_id",),
-        term_frequency_columns=("name", "name_pinyin"),
         training=Training(
             deterministic_rules=(block_on("citizen_id"),),
             recall=0.85,
             em_blocking_rules=(block_on("citizen_id"), block_on("name_pinyin", "birth_date")),
         ),
-        label_columns=("name", "citizen_id", "birth_date"),
     )
 
 

@@ -3,7 +3,6 @@ stored model with its frozen term-frequency tables (to score and explain)."""
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 import duckdb
@@ -12,8 +11,8 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 
 from .spec import MatchSpec
 
-# Splink logs every step at INFO; the CLI shows its own progress instead.
-logging.getLogger("splink").setLevel(logging.WARNING)
+# Splink logs every step at INFO unless told not to; the CLI shows its own progress instead.
+QUIET: dict[str, Any] = {"log_level": None}
 
 
 def untrained_settings(spec: MatchSpec) -> SettingsCreator:
@@ -44,7 +43,7 @@ def linker_for_model(
     """A Linker over DuckDB table ``table`` with a stored model's parameters and its frozen
     term-frequency tables registered (``predict_within``/``predict_between`` need them)."""
     db_api = DuckDBAPI(connection=con)
-    linker = Linker(db_api.register(table), {**settings, **overrides})
+    linker = Linker(db_api.register(table), {**settings, **overrides}, **QUIET)
     for column, frequencies in term_frequencies.items():
         registered = db_api.register(frequencies, table_name=f"__chutian_tf_{column}")
         linker.table_management.register_term_frequency_lookup(registered, column)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import getpass
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -20,7 +21,7 @@ from splink import DuckDBAPI, Linker
 
 from ..db import tables
 from ..errors import MdmError
-from .linker import as_arrow, untrained_settings
+from .linker import QUIET, as_arrow, untrained_settings
 from .records import copy_in, copy_out, current_records, load_into_duckdb
 from .spec import match_spec
 
@@ -102,14 +103,21 @@ def train_model(engine: sa.Engine, domain: str, records: pa.Table | None = None)
     con = duckdb.connect()
     try:
         load_into_duckdb(con, "records", records, spec)
-        linker = Linker(DuckDBAPI(connection=con).register("records"), untrained_settings(spec))
+        linker = Linker(DuckDBAPI(connection=con).register("records"), untrained_settings(spec), **QUIET)
         training = spec.training
-        linker.training.estimate_probability_two_random_records_match(
-            list(training.deterministic_rules), recall=training.recall
-        )
-        linker.training.estimate_u_using_random_sampling(max_pairs=training.max_pairs_for_u, seed=1)
-        for rule in training.em_blocking_rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        # Splink warns about levels a training session cannot observe; their declared priors stand.
+        splink_logger = logging.getLogger("splink")
+        level = splink_logger.level
+        splink_logger.setLevel(logging.ERROR)
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                list(training.deterministic_rules), recall=training.recall
+            )
+            linker.training.estimate_u_using_random_sampling(max_pairs=training.max_pairs_for_u, seed=1)
+            for rule in training.em_blocking_rules:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        finally:
+            splink_logger.setLevel(level)
         settings = linker.misc.save_model_to_json()
         frequencies = {
             column: as_arrow(con.sql(

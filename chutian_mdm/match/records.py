@@ -74,15 +74,19 @@ def copy_in(conn: sa.Connection, table: str, columns: Sequence[str], data: pa.Ta
         copy.write(buffer.getbuffer())
 
 
+def record_types(conn: sa.Connection, domain: str, names: Sequence[str]) -> dict[str, pa.DataType]:
+    """Arrow types of staging columns (a KeyError is a wrong declaration: fail loudly)."""
+    staging = tables.staging_table(domain)
+    return {name: _ARROW_TYPES[str(staging.c[name].type.compile(dialect=conn.dialect)).upper()]
+            for name in names}
+
+
 def current_records(conn: sa.Connection, domain: str, spec: MatchSpec) -> pa.Table:
     """Every current record of ``domain`` (``superseded_by_batch_id IS NULL``) with the key
     columns and the columns the domain's matching reads."""
     staging = tables.staging_table(domain)
     names = [*KEY_COLUMNS, *spec.reads]
-    types = {}
-    for name in names:
-        column = staging.c[name]  # a KeyError here is a wrong declaration: fail loudly
-        types[name] = _ARROW_TYPES[str(column.type.compile(dialect=conn.dialect)).upper()]
+    types = record_types(conn, domain, names)
     select = (
         f"SELECT {', '.join(names)} FROM staging.{staging.name} "
         "WHERE superseded_by_batch_id IS NULL ORDER BY record_id"

@@ -37,10 +37,16 @@ class Training:
 class MatchSpec:
     """A domain's matching declaration.
 
-    ``reads`` are the staging columns the matcher loads; ``derived`` adds columns computed from
-    them (DuckDB SQL expressions, e.g. an address stripped of its province). ``comparisons`` builds the Splink
-    comparisons (a callable so that each Linker gets fresh objects). ``term_frequency_columns``
-    are the columns whose value frequencies are stored with the model (names: 张伟 weighs less).
+    - ``reads``: the staging columns the matcher loads (besides record_id, source, source_record_id);
+    - ``derived``: columns computed from them, name -> DuckDB SQL expression (e.g. an address
+      stripped of its province);
+    - ``comparisons``: builds the Splink comparisons (a callable: each Linker gets fresh
+      objects); a level with ``tf_adjustment_column`` makes the model store that column's value
+      frequencies, so that 张伟 = 张伟 weighs less than a rare name;
+    - ``blocking_rules``: which pairs are scored at all;
+    - ``deterministic_rules``: pairs linked outright (probability 1.0), e.g. the same valid ID;
+    - ``exclusive_keys``: columns of which no cluster may hold two different values;
+    - ``training``: how ``train`` estimates λ, u and m.
     """
 
     reads: Sequence[str]
@@ -50,8 +56,6 @@ class MatchSpec:
     training: Training
     derived: dict[str, str] = field(default_factory=dict)
     exclusive_keys: Sequence[str] = ()
-    term_frequency_columns: Sequence[str] = ()
-    label_columns: Sequence[str] = field(default=("name",))  # shown by ``explain``
 
 
 @dataclass(frozen=True)
@@ -86,3 +90,11 @@ def thresholds(domain: str) -> Thresholds:
             f"{schema.path}: matching thresholds must satisfy 0 < review_threshold <= match_threshold < 1"
         )
     return Thresholds(match=match, review=review)
+
+
+def matching_domains() -> list[str]:
+    """The domains that declare matching, in the schema order."""
+    from ..domains import domain_names
+
+    return [name for name in domain_names()
+            if isinstance(getattr(domain_module(name), "MATCHING", None), MatchSpec)]
