@@ -148,21 +148,18 @@ def explain(
 
 
 def _print_explanation(e: Explanation) -> None:
+    """The waterfall as plain lines: each comparison adds its weight to the running total."""
     console.print(f"{e.domain}: {e.record_l} (record {e.record_id_l}) vs {e.record_r} "
                   f"(record {e.record_id_r}), model v{e.model_version}")
-    table = Table()
-    for column in ("comparison", "level", "match weight", "running total", "left", "right"):
-        table.add_column(column, justify="right" if column in ("match weight", "running total") else "left")
+    console.print(f"{'comparison':<24} {'level':<30} {'weight':>8} {'total':>8}  values")
     total = e.prior_weight
-    table.add_row("prior (λ)", "", f"{e.prior_weight:+.2f}", f"{total:+.2f}", "", "")
+    console.print(f"{'prior (λ)':<24} {'':<30} {e.prior_weight:>+8.2f} {total:>+8.2f}")
     for step in e.steps:
         total += step.match_weight
-        weight = f"{step.match_weight:+.2f}"
-        if step.term_frequency_adjustment:
-            weight += f" (tf {step.term_frequency_adjustment:+.2f})"
-        table.add_row(step.comparison, step.level, weight, f"{total:+.2f}",
-                      _text(step.value_l), _text(step.value_r))
-    console.print(table)
+        values = f"{_text(step.value_l)} | {_text(step.value_r)}"
+        tf = f" (tf {step.term_frequency_adjustment:+.2f})" if step.term_frequency_adjustment else ""
+        console.print(f"{step.comparison:<24} {step.level:<30} {step.match_weight:>+8.2f} {total:>+8.2f}  "
+                      f"{values}{tf}")
     console.print(f"final match weight {e.match_weight:+.2f} → match probability {e.match_probability:.6f}")
     for note in e.notes:
         console.print(f"note: {note}")
@@ -194,10 +191,11 @@ def runs(
         stats = row["stats"] or {}
         seconds = (row["finished_at"] - row["started_at"]).total_seconds() if row["finished_at"] else None
         table.add_row(
-            str(row["run_id"]), row["domain"], row["mode"], row["status"] + (f": {row['error']}" if row["error"] else ""),
+            str(row["run_id"]), row["domain"], row["mode"],
+            row["status"] + (f": {row['error']}" if row["error"] else ""),
             f"v{row['model_version']}" if row["model_version"] else "", _count(stats, "records"),
             _count(stats, "compared_records"), _count(stats, "matches"), _count(stats, "review_pairs"),
-            _count(stats, "clusters"), f"{row['started_at']:%Y-%m-%d %H:%M} by {row['started_by']}",
+            _count(stats, "clusters"), f"{row['started_at']:%Y-%m-%d %H:%M}",
             f"{seconds:.1f}" if seconds is not None else "",
         )
     console.print(table)

@@ -4,7 +4,8 @@ cannot-link or an exclusive key separates.
 Order of unions: steward must-links first, then deterministic links, then model links by
 descending match weight. A union is refused when it would put both records of a cannot-link in
 one cluster, or two different values of an exclusive key (e.g. two valid citizen IDs) — so no
-chain of strong links can join them either. Pure function over arrays; no database.
+chain of strong links can join them either. A must-link overrides exclusive keys (a steward
+knows the person has two numbers) but never a cannot-link. Pure function over arrays.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ class Clustering:
     strongest_link: np.ndarray  # per node: match probability of its strongest link into its cluster
     refused_by_constraint: int  # unions refused because of a cannot-link
     refused_by_exclusive_key: int  # unions refused because of an exclusive key
-    conflicting_must_links: int  # must-links that contradict a cannot-link or an exclusive key
+    conflicting_must_links: int  # must-links that contradict cannot-links (the cannot-link wins)
 
 
 class _UnionFind:
@@ -48,9 +49,9 @@ class _UnionFind:
             parent[x], x = root, parent[x]
         return root
 
-    def blocked_by(self, a: int, b: int) -> str | None:
+    def blocked_by(self, a: int, b: int, keys: bool = True) -> str | None:
         """Why roots ``a`` and ``b`` may not be joined, or None."""
-        for key in self.keys:
+        for key in self.keys if keys else ():
             if key[a] >= 0 and key[b] >= 0 and key[a] != key[b]:
                 return "exclusive_key"
         banned_a, members_b = self.banned.get(a), self.constrained.get(b)
@@ -91,7 +92,8 @@ def constrained_clusters(
         ra, rb = uf.find(a), uf.find(b)
         if ra == rb:
             continue
-        if uf.blocked_by(ra, rb) or uf.blocked_by(rb, ra):
+        # A steward's must-link overrides exclusive keys (e.g. a re-issued ID), not a cannot-link.
+        if uf.blocked_by(ra, rb, keys=False) or uf.blocked_by(rb, ra, keys=False):
             conflicts += 1
             continue
         uf.union(ra, rb)
