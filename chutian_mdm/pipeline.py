@@ -19,16 +19,13 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import duckdb
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from .db import tables
 from .errors import LockedError
 from .match import store
-from .match.cluster import constrained_clusters
-from .match.linker import as_arrow
+from .match.members import cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
 from .match.records import current_records, fetch_count, load_into_duckdb, run_sql
 from .match.score import EDGE_SCHEMA, score_pairs
@@ -132,31 +129,31 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
                 with engine.connect() as conn:
                     kept = store.stored_edges(conn, domain)
                 con.register("__edges", pa.concat_tables([kept.cast(EDGE_SCHEMA), scored.edges]))
-            outcome = _cluster(con, spec, limits, constraint_rows, run_id, domain)
+            outcome = cluster_records(con, spec, limits, constraint_rows, run_id, domain)
         with _timed(timings, "write", progress, f"{domain}: writing clusters"), engine.begin() as conn:
             if full_reason:
                 store.replace_all_edges(conn, domain)
             else:
                 store.drop_edges_of(conn, domain, gone)
             store.insert_edges(conn, domain, run_id, model.model_id, scored.edges)
-            store.insert_cluster_members(conn, outcome["members"])
-            queued, superseded = store.update_review_queue(conn, domain, run_id, outcome["review"])
+            store.insert_cluster_members(conn, outcome.members)
+            queued, superseded = store.update_review_queue(conn, domain, run_id, outcome.review)
             result = RunResult(
                 run_id=run_id, domain=domain, mode="full" if full_reason else "incremental",
                 status="succeeded", records=records.num_rows, compared_records=scored.compared_records,
-                candidate_pairs=scored.candidate_pairs, matches=outcome["matches"], review_pairs=queued,
-                clusters=outcome["clusters"], model_id=model.model_id, model_version=model.version,
+                candidate_pairs=scored.candidate_pairs, matches=outcome.matches, review_pairs=queued,
+                clusters=outcome.clusters, model_id=model.model_id, model_version=model.version,
                 trained_model=trained, full_reason=full_reason,
                 seconds=round(time.perf_counter() - started, 3),
                 stats={
                     "records": records.num_rows, "compared_records": scored.compared_records,
                     "candidate_pairs": scored.candidate_pairs, "new_edges": scored.edges.num_rows,
-                    "matches": outcome["matches"], "review_pairs": queued,
-                    "review_superseded": superseded, "clusters": outcome["clusters"],
-                    "multi_record_clusters": outcome["multi_record_clusters"],
-                    "refused_by_cannot_link": outcome["refused_by_cannot_link"],
-                    "refused_by_exclusive_key": outcome["refused_by_exclusive_key"],
-                    "conflicting_must_links": outcome["conflicting_must_links"],
+                    "matches": outcome.matches, "review_pairs": queued,
+                    "review_superseded": superseded, "clusters": outcome.clusters,
+                    "multi_record_clusters": outcome.multi_record_clusters,
+                    "refused_by_cannot_link": outcome.refused_by_cannot_link,
+                    "refused_by_exclusive_key": outcome.refused_by_exclusive_key,
+                    "conflicting_must_links": outcome.conflicting_must_links,
                     "constraints": constraint_state, "trained_model": trained,
                     "full_reason": full_reason, "thresholds": {"match": limits.match, "review": limits.review},
                     "seconds": timings,
@@ -172,74 +169,6 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
             conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
                 status="failed", finished_at=dt.datetime.now(dt.UTC), error=f"{type(exc).__name__}: {exc}"))
         raise
-
-
-def _cluster(con: duckdb.DuckDBPyConnection, spec: MatchSpec, limits: Thresholds,
-             constraint_rows: pa.Table, run_id: int, domain: str) -> dict[str, Any]:
-    """Cluster the current records over the edges in ``__edges`` (only those between current
-    records count) and the steward constraints; the members and the review pairs as Arrow."""
-    run_sql(con, "CREATE OR REPLACE TEMP TABLE __nodes AS SELECT record_id, source, source_record_id, "
-                "(row_number() OVER (ORDER BY record_id)) - 1 AS node FROM records")
-    run_sql(con, """CREATE OR REPLACE TEMP TABLE __current_edges AS
-        SELECT a.node AS node_l, b.node AS node_r, e.* FROM __edges e
-        JOIN __nodes a ON a.record_id = e.record_id_l JOIN __nodes b ON b.record_id = e.record_id_r""")
-    links = con.execute(f"""
-        SELECT node_l, node_r, CASE WHEN rule = 'deterministic' THEN 'Infinity'::DOUBLE ELSE match_weight END,
-               match_probability
-        FROM __current_edges WHERE match_probability >= {limits.match!r} ORDER BY record_id_l, record_id_r
-    """).fetchnumpy()
-    con.register("__constraints", constraint_rows)
-    pairs = con.execute("""
-        SELECT c.kind, a.node, b.node FROM __constraints c
-        JOIN __nodes a ON a.source = c.source_l AND a.source_record_id = c.source_record_id_l
-        JOIN __nodes b ON b.source = c.source_r AND b.source_record_id = c.source_record_id_r
-    """).fetchall()
-    keys = [
-        con.execute(f"SELECT CASE WHEN r.{key} IS NULL THEN -1 ELSE dense_rank() OVER (ORDER BY r.{key}) END "
-                    "FROM records r JOIN __nodes n USING (record_id) ORDER BY n.node").fetchnumpy()
-        for key in spec.exclusive_keys
-    ]
-    n = fetch_count(con, "__nodes")
-    columns = list(links.values())
-    clustering = constrained_clusters(
-        n, np.asarray(columns[0], np.int64), np.asarray(columns[1], np.int64),
-        np.asarray(columns[2], np.float64), np.asarray(columns[3], np.float64),
-        must_links=[(int(a), int(b)) for kind, a, b in pairs if kind == "must_link"],
-        cannot_links=[(int(a), int(b)) for kind, a, b in pairs if kind == "cannot_link"],
-        exclusive_keys=[np.asarray(next(iter(k.values())), np.int64) for k in keys],
-    )
-    con.register("__clusters", pa.table({
-        "node": pa.array(np.arange(n, dtype=np.int64)),
-        "label": pa.array(clustering.labels), "strongest": pa.array(clustering.strongest_link),
-    }))
-    members = as_arrow(con.sql(f"""
-        SELECT {int(run_id)}::INTEGER AS run_id, '{domain}' AS domain, n.source, n.source_record_id,
-               n.record_id, first.record_id::VARCHAR AS cluster_key, c.strongest AS match_probability
-        FROM __nodes n JOIN __clusters c USING (node) JOIN __nodes first ON first.node = c.label
-        ORDER BY n.record_id
-    """))
-    # Review: pairs between the thresholds, unless a steward already constrained the pair.
-    review = as_arrow(con.sql(f"""
-        SELECT a.source AS source_l, a.source_record_id AS source_record_id_l, a.record_id AS record_id_l,
-               b.source AS source_r, b.source_record_id AS source_record_id_r, b.record_id AS record_id_r,
-               e.match_probability, e.match_weight
-        FROM __current_edges e JOIN __nodes a ON a.node = e.node_l JOIN __nodes b ON b.node = e.node_r
-        WHERE e.match_probability >= {limits.review!r} AND e.match_probability < {limits.match!r}
-          AND NOT EXISTS (SELECT 1 FROM __constraints c
-                          WHERE (c.source_l, c.source_record_id_l, c.source_r, c.source_record_id_r)
-                             IN ((a.source, a.source_record_id, b.source, b.source_record_id),
-                                 (b.source, b.source_record_id, a.source, a.source_record_id)))
-        ORDER BY e.record_id_l, e.record_id_r
-    """))
-    labels = pa.array(clustering.labels)
-    sizes = pc.value_counts(labels).field("counts")
-    return {
-        "members": members, "review": review, "matches": len(columns[0]),
-        "clusters": len(sizes), "multi_record_clusters": int(pc.sum(pc.greater(sizes, 1)).as_py() or 0),
-        "refused_by_cannot_link": clustering.refused_by_constraint,
-        "refused_by_exclusive_key": clustering.refused_by_exclusive_key,
-        "conflicting_must_links": clustering.conflicting_must_links,
-    }
 
 
 def _previous_run(conn: sa.Connection, domain: str) -> dict[str, Any] | None:

@@ -23,7 +23,7 @@ from ..db import tables
 from ..errors import MdmError
 from .linker import QUIET, as_arrow, untrained_settings
 from .records import copy_in, copy_out, current_records, load_into_duckdb
-from .spec import match_spec
+from .spec import MatchSpec, match_spec
 
 MIN_TRAINING_RECORDS = 10
 
@@ -73,8 +73,8 @@ def load_term_frequencies(conn: sa.Connection, model: StoredModel) -> dict[str, 
             {"value": pa.string(), "frequency": pa.float64()},
             (column,),
         )
-        out[column] = table.rename_columns([column, f"tf_{column}"])
-    return out
+        out[column] = table
+    return as_splink_frequencies(out)
 
 
 def _tf_columns(settings: dict[str, Any]) -> list[str]:
@@ -87,9 +87,45 @@ def _tf_columns(settings: dict[str, Any]) -> list[str]:
     return columns
 
 
+def estimate_model(con: duckdb.DuckDBPyConnection, spec: MatchSpec, table: str = "records"
+                   ) -> tuple[dict[str, Any], dict[str, pa.Table]]:
+    """Estimate a model on DuckDB table ``table`` (records with the derived columns): λ from the
+    declared deterministic rules and recall, u by random sampling, m by EM in one session per
+    declared blocking rule. Returns Splink's settings and the term-frequency tables."""
+    linker = Linker(DuckDBAPI(connection=con).register(table), untrained_settings(spec), **QUIET)
+    training = spec.training
+    # Splink warns about levels a training session cannot observe; their declared priors stand.
+    splink_logger = logging.getLogger("splink")
+    level = splink_logger.level
+    splink_logger.setLevel(logging.ERROR)
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            list(training.deterministic_rules), recall=training.recall
+        )
+        linker.training.estimate_u_using_random_sampling(max_pairs=training.max_pairs_for_u, seed=1)
+        for rule in training.em_blocking_rules:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    finally:
+        splink_logger.setLevel(level)
+    settings = linker.misc.save_model_to_json()
+    frequencies = {
+        column: as_arrow(con.sql(
+            f"SELECT {column} AS value, tf_{column} AS frequency "
+            f"FROM {linker.table_management.compute_tf_table(column).physical_name}"
+        ))
+        for column in _tf_columns(settings)
+    }
+    return settings, frequencies
+
+
+def as_splink_frequencies(frequencies: dict[str, pa.Table]) -> dict[str, pa.Table]:
+    """(value, frequency) tables renamed the way Splink's lookups want them: ``col``, ``tf_col``."""
+    return {c: t.rename_columns([c, f"tf_{c}"]) for c, t in frequencies.items()}
+
+
 def train_model(engine: sa.Engine, domain: str, records: pa.Table | None = None) -> StoredModel:
-    """Estimate ``domain``'s model on its current records and store it as the next version:
-    λ from the declared deterministic rules and recall, u by random sampling, m by EM."""
+    """Estimate ``domain``'s model on its current records (:func:`estimate_model`) and store it
+    as the next version."""
     spec = match_spec(domain)
     started = time.perf_counter()
     if records is None:
@@ -103,29 +139,7 @@ def train_model(engine: sa.Engine, domain: str, records: pa.Table | None = None)
     con = duckdb.connect()
     try:
         load_into_duckdb(con, "records", records, spec)
-        linker = Linker(DuckDBAPI(connection=con).register("records"), untrained_settings(spec), **QUIET)
-        training = spec.training
-        # Splink warns about levels a training session cannot observe; their declared priors stand.
-        splink_logger = logging.getLogger("splink")
-        level = splink_logger.level
-        splink_logger.setLevel(logging.ERROR)
-        try:
-            linker.training.estimate_probability_two_random_records_match(
-                list(training.deterministic_rules), recall=training.recall
-            )
-            linker.training.estimate_u_using_random_sampling(max_pairs=training.max_pairs_for_u, seed=1)
-            for rule in training.em_blocking_rules:
-                linker.training.estimate_parameters_using_expectation_maximisation(rule)
-        finally:
-            splink_logger.setLevel(level)
-        settings = linker.misc.save_model_to_json()
-        frequencies = {
-            column: as_arrow(con.sql(
-                f"SELECT {column} AS value, tf_{column} AS frequency "
-                f"FROM {linker.table_management.compute_tf_table(column).physical_name}"
-            ))
-            for column in _tf_columns(settings)
-        }
+        settings, frequencies = estimate_model(con, spec)
     finally:
         con.close()
     seconds = time.perf_counter() - started
