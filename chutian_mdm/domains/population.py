@@ -101,7 +101,13 @@ def _comparisons() -> list[Any]:
             # strongly negative weight that training cannot soften.
             level("citizen_id_l IS NOT NULL AND citizen_id_r IS NOT NULL", "different valid IDs", 1e-6,
                   fix_m_probability=True),
-            level("levenshtein(id_text_l, id_text_r) <= 2", "1–2 characters differ", 0.08),
+            # An invalid number that is a valid one with a typo. Twins' numbers differ in the
+            # sequence digit (one substitution), so only the typos departments make count: a
+            # wrong check digit, or two adjacent digits swapped.
+            level("left(id_text_l, 17) = left(id_text_r, 17)", "same number, check digit differs", 0.05),
+            level("levenshtein(left(id_text_l, 17), left(id_text_r, 17)) = 2 AND "
+                  "damerau_levenshtein(left(id_text_l, 17), left(id_text_r, 17)) = 1",
+                  "two adjacent digits swapped", 0.03),
             else_level(0.02),
         ]),
         comparison("gender", [null("gender"), level("gender_l = gender_r", "same", 0.99), else_level(0.01)]),
@@ -136,7 +142,7 @@ def _matching() -> Any:
         reads=("citizen_id", "citizen_id_raw", "name", "name_pinyin", "gender", "birth_date",
                "ethnicity", "phone", "address", "household_division_code"),
         derived={
-            # An invalid number is still evidence when it is 1–2 characters off a valid one.
+            # An invalid number is still evidence when it is a valid one with a typo.
             "id_text": "coalesce(citizen_id, citizen_id_raw)",
             "address_key": _address_key("address"),
             "city_code": "left(household_division_code, 4)",
