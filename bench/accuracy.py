@@ -94,6 +94,13 @@ def population_benchmark(people_count: int, seed: int, work: Path) -> dict[str, 
             SELECT cluster, entity, source, source_record_id, name, citizen_id, id_text, birth_date, gender,
                    phone, address_key, household_division_code
             FROM m WHERE cluster IN (SELECT cluster FROM mixed) ORDER BY cluster, entity""").fetchall()]
+        out["product_split_examples"] = [list(map(str, r)) for r in con.execute("""
+            WITH m AS (SELECT m.cluster, t.entity, r.* FROM members m JOIN truth t USING (source, source_record_id)
+                       JOIN records r USING (source, source_record_id)),
+            split AS (SELECT entity FROM m GROUP BY 1 HAVING count(DISTINCT cluster) > 1 LIMIT 8)
+            SELECT entity, cluster, source, name, id_text, birth_date, gender, phone, address_key,
+                   household_division_code
+            FROM m WHERE entity IN (SELECT entity FROM split) ORDER BY entity, cluster""").fetchall()]
         timings: dict[str, float] = {}
         plain = plain_population(con, "records", (0.95, 0.5), timings)
         out["plain_splink"] = {"seconds": timings}
@@ -157,6 +164,8 @@ def report(summary: dict[str, object]) -> None:
               f"mixed {r['clusters_mixing_entities']} | hard negatives merged: {hn}")
     for example in population.get("product_mixed_examples", []):
         print("    mixed:", " ".join(example))
+    for example in population.get("product_split_examples", []):
+        print("    split:", " ".join(example))
     febrl = summary.get("febrl4")
     if isinstance(febrl, dict):
         for label, r in febrl.items():

@@ -48,6 +48,10 @@ def throwaway_database(work: Path) -> Iterator[tuple[EmbeddedPostgres, sa.Engine
 
 
 def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
@@ -119,18 +123,21 @@ def quiet_splink() -> None:
     logging.getLogger("splink").setLevel(logging.ERROR)
 
 
-def plain_population(con: duckdb.DuckDBPyConnection, table: str, thresholds: tuple[float, ...],
-                     timings: dict[str, float] | None = None) -> dict[float, pa.Table]:
+def plain_population_input(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The plain script's input: the standardised staging columns as they are."""
+    con.execute(f"""CREATE OR REPLACE TABLE plain_input AS SELECT record_id,
+        coalesce(citizen_id, citizen_id_raw) AS citizen_id, name, birth_date, gender, phone, address,
+        household_division_code FROM {table}""").complete()
+
+
+def plain_population_linker(con: duckdb.DuckDBPyConnection, table: str) -> Any:
     """A plain Splink 5 script on the standardised staging records ("light normalisation"): the
-    usual comparisons from Splink's library, the usual training, predict, then
-    cluster_pairwise_predictions_at_threshold. Returns (record_id, cluster)."""
+    usual comparisons from Splink's library and the usual training. Returns the trained linker."""
     import splink.comparison_library as cl
     from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
     quiet_splink()
-    con.execute(f"""CREATE OR REPLACE TABLE plain_input AS SELECT record_id,
-        coalesce(citizen_id, citizen_id_raw) AS citizen_id, name, birth_date, gender, phone, address,
-        household_division_code FROM {table}""").complete()
+    plain_population_input(con, table)
     settings = SettingsCreator(
         link_type="dedupe_only", unique_id_column_name="record_id",
         comparisons=[
@@ -148,13 +155,19 @@ def plain_population(con: duckdb.DuckDBPyConnection, table: str, thresholds: tup
         ],
         retain_matching_columns=False,
     )
-    db_api = DuckDBAPI(connection=con)
-    started = time.perf_counter()
-    linker = Linker(db_api.register("plain_input"), settings, log_level=None)
+    linker = Linker(DuckDBAPI(connection=con).register("plain_input"), settings, log_level=None)
     linker.training.estimate_probability_two_random_records_match([block_on("citizen_id")], recall=0.8)
     linker.training.estimate_u_using_random_sampling(max_pairs=5e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("name", "birth_date"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("citizen_id"))
+    return linker
+
+
+def plain_population(con: duckdb.DuckDBPyConnection, table: str, thresholds: tuple[float, ...],
+                     timings: dict[str, float] | None = None) -> dict[float, pa.Table]:
+    """Train the plain script, predict, cluster at each threshold: (record_id, cluster) each."""
+    started = time.perf_counter()
+    linker = plain_population_linker(con, table)
     _lap(timings, "train", started)
     return predict_and_cluster(linker, con, thresholds, timings)
 

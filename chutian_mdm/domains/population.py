@@ -145,15 +145,16 @@ def _matching() -> Any:
             # An invalid number is still evidence when it is a valid one with a typo.
             "id_text": "coalesce(citizen_id, citizen_id_raw)",
             "address_key": _address_key("address"),
-            "city_code": "left(household_division_code, 4)",
         },
         comparisons=_comparisons,
         blocking_rules=(
             block_on("citizen_id"),
             block_on("name_pinyin", "birth_date"),
-            block_on("name_pinyin", "city_code"),
+            block_on("name_pinyin", "address_key"),  # no birth date, no ID: same name, same flat
             block_on("phone"),
-            block_on("birth_date", "gender", "city_code"),
+            # Names with a typo that changes the pinyin (黄↔王), no usable ID, no phone: same
+            # birthday in the same county. (Name-only blocks grow quadratically with common names.)
+            block_on("birth_date", "household_division_code"),
         ),
         deterministic_rules=(block_on("citizen_id"),),
         exclusive_keys=("citizen_id",),

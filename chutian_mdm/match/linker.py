@@ -45,6 +45,8 @@ def linker_for_model(
     db_api = DuckDBAPI(connection=con)
     linker = Linker(db_api.register(table), {**settings, **overrides}, **QUIET)
     for column, frequencies in term_frequencies.items():
-        registered = db_api.register(frequencies, table_name=f"__chutian_tf_{column}")
+        name = f"__chutian_tf_{column}"
+        con.execute(f"DROP VIEW IF EXISTS {name}").complete()  # Splink registers Arrow as a view
+        registered = db_api.register(frequencies, table_name=name)
         linker.table_management.register_term_frequency_lookup(registered, column)
     return linker, db_api
