@@ -151,14 +151,14 @@ def _print_explanation(e: Explanation) -> None:
     """The waterfall as plain lines: each comparison adds its weight to the running total."""
     console.print(f"{e.domain}: {e.record_l} (record {e.record_id_l}) vs {e.record_r} "
                   f"(record {e.record_id_r}), model v{e.model_version}")
-    console.print(f"{'comparison':<24} {'level':<30} {'weight':>8} {'total':>8}  values")
+    console.print(f"{'comparison':<24} {'level':<34} {'weight':>8} {'total':>8}  values")
     total = e.prior_weight
-    console.print(f"{'prior (λ)':<24} {'':<30} {e.prior_weight:>+8.2f} {total:>+8.2f}")
+    console.print(f"{'prior (λ)':<24} {'':<34} {e.prior_weight:>+8.2f} {total:>+8.2f}")
     for step in e.steps:
         total += step.match_weight
         values = f"{_text(step.value_l)} | {_text(step.value_r)}"
         tf = f" (tf {step.term_frequency_adjustment:+.2f})" if step.term_frequency_adjustment else ""
-        console.print(f"{step.comparison:<24} {step.level:<30} {step.match_weight:>+8.2f} {total:>+8.2f}  "
+        console.print(f"{step.comparison:<24} {step.level:<34} {step.match_weight:>+8.2f} {total:>+8.2f}  "
                       f"{values}{tf}")
     console.print(f"final match weight {e.match_weight:+.2f} → match probability {e.match_probability:.6f}")
     for note in e.notes:
