@@ -27,7 +27,7 @@ from .errors import LockedError
 from .match import store
 from .match.members import cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
-from .match.records import current_records, fetch_count, load_into_duckdb, run_sql
+from .match.records import current_records, duckdb_connection, fetch_count, load_into_duckdb, run_sql
 from .match.score import EDGE_SCHEMA, score_pairs
 from .match.spec import MatchSpec, Thresholds, match_spec, thresholds
 
@@ -52,8 +52,8 @@ class RunResult:
     matches: int  # links at or above the match threshold among current records
     review_pairs: int  # pairs newly queued for review
     clusters: int
-    model_id: int
-    model_version: int
+    model_id: int | None  # None only when the domain has no records and no model yet
+    model_version: int | None
     trained_model: bool  # a model was trained first because the domain had none
     full_reason: str | None  # why a run without --full matched everything
     seconds: float
@@ -68,7 +68,7 @@ def run_domain(engine: sa.Engine, domain: str, full: bool = False,
     started = time.perf_counter()
     timings: dict[str, float] = {}
     with _run_lock(engine, domain):
-        con = duckdb.connect()
+        con = duckdb_connection()
         try:
             return _run(engine, con, domain, spec, limits, full, progress or _Silent(), started, timings)
         finally:
@@ -101,6 +101,10 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
             run_sql(con, "CREATE OR REPLACE TEMP VIEW __previous_ids AS SELECT NULL::BIGINT AS record_id WHERE false")
         constraint_rows, constraint_state = store.constraints(conn, domain)
     model, trained = latest_model(engine, domain), False
+    if records.num_rows == 0:
+        run_id = _start_run(engine, domain, "incremental", model)
+        return _finish_nothing_to_do(engine, run_id, domain, 0, model, False, started,
+                                     "no current records (ingest some first)")
     if model is None:
         with _timed(timings, "train", progress, f"{domain}: no model yet, training one"):
             model, trained = train_model(engine, domain, records), True
@@ -190,24 +194,26 @@ def _full_reason(full: bool, previous: dict[str, Any] | None, model: StoredModel
     return None
 
 
-def _start_run(engine: sa.Engine, domain: str, mode: str, model: StoredModel) -> int:
+def _start_run(engine: sa.Engine, domain: str, mode: str, model: StoredModel | None) -> int:
     with engine.begin() as conn:
         return int(conn.execute(
             sa.insert(tables.runs).values(
                 domain=domain, mode=mode, status="running", started_by=_os_user(),
-                started_at=dt.datetime.now(dt.UTC), model_id=model.model_id,
+                started_at=dt.datetime.now(dt.UTC), model_id=model.model_id if model else None,
             ).returning(tables.runs.c.run_id)
         ).scalar_one())
 
 
-def _finish_nothing_to_do(engine: sa.Engine, run_id: int, domain: str, records: int, model: StoredModel,
-                          trained: bool, started: float) -> RunResult:
-    stats = {"records": records, "compared_records": 0, "reason": "no new or changed records since the last run"}
+def _finish_nothing_to_do(engine: sa.Engine, run_id: int, domain: str, records: int, model: StoredModel | None,
+                          trained: bool, started: float,
+                          reason: str = "no new or changed records since the last run") -> RunResult:
+    stats = {"records": records, "compared_records": 0, "reason": reason}
     with engine.begin() as conn:
         conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
             status="nothing_to_do", finished_at=dt.datetime.now(dt.UTC), stats=stats))
-    return RunResult(run_id, domain, "incremental", "nothing_to_do", records, 0, 0, 0, 0, 0, model.model_id,
-                     model.version, trained, None, round(time.perf_counter() - started, 3), stats)
+    return RunResult(run_id, domain, "incremental", "nothing_to_do", records, 0, 0, 0, 0, 0,
+                     model.model_id if model else None, model.version if model else None, trained, None,
+                     round(time.perf_counter() - started, 3), stats)
 
 
 @contextmanager

@@ -309,3 +309,9 @@ def test_runs_lists_each_run_with_its_status(samples_cli: Cli) -> None:
     runs = json.loads(out)
     assert [r["status"] for r in runs] == ["nothing_to_do", "succeeded"]
     assert runs[1]["mode"] == "full" and runs[1]["stats"]["clusters"] > 0
+
+
+def test_run_on_a_domain_without_records_has_nothing_to_do(cli: Cli) -> None:
+    code, out, _ = cli("run")
+    assert code == 3 and "no current records" in out
+    assert cli("run", "legal_entity")[0] == 2  # a domain that declares no matching

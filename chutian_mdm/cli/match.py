@@ -84,8 +84,8 @@ def _print_result(r: RunResult) -> None:
         console.print(f"{r.domain}: no model yet — trained model version {r.model_version} on "
                       f"{r.records:,} records (re-train any time with: chutian-mdm train {r.domain}).")
     if r.status == "nothing_to_do":
-        console.print(f"{r.domain}: run {r.run_id}: no new or changed records since the last run "
-                      f"({r.records:,} records); nothing to do. Use --full to re-match everything.")
+        console.print(f"{r.domain}: run {r.run_id}: {r.stats.get('reason')} ({r.records:,} records); "
+                      "nothing to do." + (" Use --full to re-match everything." if r.records else ""))
         return
     if r.full_reason and r.full_reason != "requested (--full)":
         console.print(f"{r.domain}: matching every record: {r.full_reason}.")

@@ -8,14 +8,13 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-import duckdb
 import sqlalchemy as sa
 
 from ..db import tables
 from ..errors import ConfigError, MdmError
 from .linker import as_arrow, linker_for_model
 from .model import StoredModel, latest_model, load_term_frequencies
-from .records import KEY_COLUMNS, copy_out, load_into_duckdb, record_types
+from .records import KEY_COLUMNS, copy_out, duckdb_connection, load_into_duckdb, record_types
 from .score import rule_sql
 from .spec import match_spec, thresholds
 
@@ -110,7 +109,7 @@ def explain_pair(engine: sa.Engine, domain: str, left: RecordKey, right: RecordK
                 raise RecordNotFoundError(f"{domain}: no current record {key}")
         frequencies = load_term_frequencies(conn, model)
         notes = _constraint_notes(conn, domain, left, right)
-    con = duckdb.connect()
+    con = duckdb_connection()
     try:
         load_into_duckdb(con, "records", records, spec)
         for side, key in (("__l", left), ("__r", right)):

@@ -22,7 +22,7 @@ from splink import DuckDBAPI, Linker
 from ..db import tables
 from ..errors import MdmError
 from .linker import QUIET, as_arrow, untrained_settings
-from .records import copy_in, copy_out, current_records, load_into_duckdb
+from .records import copy_in, copy_out, current_records, duckdb_connection, load_into_duckdb
 from .spec import MatchSpec, match_spec
 
 MIN_TRAINING_RECORDS = 10
@@ -136,7 +136,7 @@ def train_model(engine: sa.Engine, domain: str, records: pa.Table | None = None)
             f"{domain}: {records.num_rows} current record(s); at least {MIN_TRAINING_RECORDS} are "
             "needed to train a matching model (ingest some data first)"
         )
-    con = duckdb.connect()
+    con = duckdb_connection()
     try:
         load_into_duckdb(con, "records", records, spec)
         settings, frequencies = estimate_model(con, spec)

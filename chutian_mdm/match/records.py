@@ -94,6 +94,13 @@ def current_records(conn: sa.Connection, domain: str, spec: MatchSpec) -> pa.Tab
     return copy_out(conn, select, types)
 
 
+def duckdb_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one piece of work (no progress bars: the CLI shows its own)."""
+    con = duckdb.connect()
+    con.execute("SET enable_progress_bar = false").complete()
+    return con
+
+
 def run_sql(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """Execute a statement to its end (DuckDB 2 keeps an ``execute()`` result pending otherwise,
     which blocks the next query on the connection)."""
