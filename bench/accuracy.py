@@ -158,7 +158,8 @@ def report(summary: dict[str, object]) -> None:
     rows = [("product (match ≥ 0.95)", population["product"])]
     rows += [(f"plain Splink ({k[3:]})", v) for k, v in population["plain_splink"].items() if k.startswith("at_")]
     for label, r in rows:
-        hn = ", ".join(f"{k} {v['merged']}/{v['groups']}" for k, v in r["hard_negatives_merged"].items())
+        hn = ", ".join(f"{k} {v['merged']}/{v['groups']} groups ({v['persons']} persons, "
+                       f"{v['clusters_mixing']} mixed clusters)" for k, v in r["hard_negatives_merged"].items())
         print(f"  {label:<26} pairwise P {r['pairwise']['precision']:.4f} R {r['pairwise']['recall']:.4f} "
               f"F1 {r['pairwise']['f1']:.4f} | B³ F1 {r['bcubed']['f1']:.4f} | split {r['entities_split']}, "
               f"mixed {r['clusters_mixing_entities']} | hard negatives merged: {hn}")

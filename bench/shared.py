@@ -101,8 +101,9 @@ def _f1(p: float, r: float) -> float:
 
 
 def hard_negatives_merged(assignments: pa.Table, groups: dict[str, str]) -> dict[str, dict[str, int]]:
-    """Per kind of hard-negative group (twins, father_son, common_name): how many groups there
-    are and in how many some cluster holds two of the group's different persons."""
+    """Per kind of hard-negative group (twins:N, father_son:N, common_name:张伟): the persons in
+    such groups, the groups, in how many groups some cluster holds two different persons, and
+    how many clusters do."""
     con = duckdb.connect()
     con.register("a", assignments.select(["cluster", "entity"]))
     con.register("g", pa.table({"entity": list(groups), "grp": list(groups.values())}))
@@ -110,11 +111,13 @@ def hard_negatives_merged(assignments: pa.Table, groups: dict[str, str]) -> dict
         WITH merged AS (
             SELECT grp, cluster FROM a JOIN g USING (entity) GROUP BY ALL HAVING count(DISTINCT entity) > 1
         )
-        SELECT split_part(grp, ':', 1) AS kind, count(DISTINCT grp) AS groups,
-               count(DISTINCT grp) FILTER (WHERE grp IN (SELECT grp FROM merged)) AS merged
+        SELECT split_part(grp, ':', 1) AS kind, count(*) AS persons, count(DISTINCT grp) AS groups,
+               count(DISTINCT grp) FILTER (WHERE grp IN (SELECT grp FROM merged)) AS merged,
+               (SELECT count(*) FROM merged WHERE split_part(merged.grp, ':', 1) = split_part(g.grp, ':', 1))
         FROM g GROUP BY 1 ORDER BY 1
     """).fetchall()
-    return {kind: {"groups": int(n), "merged": int(m)} for kind, n, m in rows}
+    return {kind: {"persons": int(p), "groups": int(n), "merged": int(m), "clusters_mixing": int(c)}
+            for kind, p, n, m, c in rows}
 
 
 # -- plain Splink baselines ----------------------------------------------------------------------

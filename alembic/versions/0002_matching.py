@@ -94,7 +94,7 @@ def upgrade() -> None:
         sa.Column("run_id", sa.Integer, sa.ForeignKey("mdm.runs.run_id"), nullable=False),
         sa.PrimaryKeyConstraint("domain", "record_id_l", "record_id_r"),
         sa.CheckConstraint("record_id_l < record_id_r", name="match_edges_ordered"),
-        sa.CheckConstraint("rule IN ('deterministic', 'model')", name="match_edges_rule"),
+        sa.CheckConstraint("rule IN ('deterministic', 'model', 'review_only')", name="match_edges_rule"),
         schema="mdm",
     )
     op.create_index("match_edges_right", "match_edges", ["domain", "record_id_r"], schema="mdm")

@@ -185,8 +185,9 @@ model_term_frequencies = sa.Table(
     schema="mdm",
 )
 
-# Scored pairs of record versions at or above the review threshold (``rule`` deterministic or
-# model). Kept across runs: an incremental run scores only pairs with a new record version.
+# Scored pairs of record versions at or above the review threshold (``rule``: deterministic,
+# model, or review_only when the pair fails the domain's link conditions). Kept across runs: an
+# incremental run scores only pairs with a new record version.
 match_edges = sa.Table(
     "match_edges",
     metadata,

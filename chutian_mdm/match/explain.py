@@ -120,6 +120,8 @@ def explain_pair(engine: sa.Engine, domain: str, left: RecordKey, right: RecordK
         scored = as_arrow(con.sql(f"SELECT * FROM {pair.physical_name}")).to_pylist()[0]
         rules = [rule for rule in spec.deterministic_rules
                  if con.execute(f"SELECT count(*) FROM __l l, __r r WHERE {rule_sql(rule)}").fetchall()[0][0]]
+        failed = [condition for condition in spec.link_conditions
+                  if not con.execute(f"SELECT coalesce(({condition}), false) FROM __l l, __r r").fetchall()[0][0]]
         conflicts = [column for column in spec.exclusive_keys
                      if con.execute(f"SELECT count(*) FROM __l l, __r r WHERE l.{column} IS NOT NULL AND "
                                     f"r.{column} IS NOT NULL AND l.{column} <> r.{column}").fetchall()[0][0]]
@@ -133,10 +135,14 @@ def explain_pair(engine: sa.Engine, domain: str, left: RecordKey, right: RecordK
         notes.append(f"deterministic rule {rule_sql(rule)}: linked outright (probability 1.0)")
     for column in conflicts:
         notes.append(f"different {column} values: never put in one cluster (exclusive key)")
+    for condition in failed:
+        notes.append(f"link condition not met, so never linked by the model alone: {condition}")
     if conflicts:
         outcome = "kept apart (exclusive key)"
     elif rules:
         outcome = "linked (deterministic rule)"
+    elif failed and probability >= limits.review:
+        outcome = "review (a link condition is not met)"
     elif probability >= limits.match:
         outcome = f"linked (probability ≥ match threshold {limits.match})"
     elif probability >= limits.review:

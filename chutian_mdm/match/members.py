@@ -42,7 +42,8 @@ def cluster_records(con: duckdb.DuckDBPyConnection, spec: MatchSpec, limits: Thr
     links = con.execute(f"""
         SELECT node_l, node_r, CASE WHEN rule = 'deterministic' THEN 'Infinity'::DOUBLE ELSE match_weight END,
                match_probability
-        FROM __current_edges WHERE match_probability >= {limits.match!r} ORDER BY record_id_l, record_id_r
+        FROM __current_edges WHERE match_probability >= {limits.match!r} AND rule <> 'review_only'
+        ORDER BY record_id_l, record_id_r
     """).fetchnumpy()
     con.register("__constraints", constraint_rows)
     pairs = con.execute("""
@@ -74,13 +75,15 @@ def cluster_records(con: duckdb.DuckDBPyConnection, spec: MatchSpec, limits: Thr
         FROM __nodes n JOIN __clusters c USING (node) JOIN __nodes first ON first.node = c.label
         ORDER BY n.record_id
     """))
-    # Review: pairs between the thresholds, unless a steward already constrained the pair.
+    # Review: pairs between the thresholds, and pairs above them that fail the domain's link
+    # conditions, unless a steward already constrained the pair.
     review = as_arrow(con.sql(f"""
         SELECT a.source AS source_l, a.source_record_id AS source_record_id_l, a.record_id AS record_id_l,
                b.source AS source_r, b.source_record_id AS source_record_id_r, b.record_id AS record_id_r,
                e.match_probability, e.match_weight
         FROM __current_edges e JOIN __nodes a ON a.node = e.node_l JOIN __nodes b ON b.node = e.node_r
-        WHERE e.match_probability >= {limits.review!r} AND e.match_probability < {limits.match!r}
+        WHERE e.match_probability >= {limits.review!r}
+          AND (e.match_probability < {limits.match!r} OR e.rule = 'review_only')
           AND NOT EXISTS (SELECT 1 FROM __constraints c
                           WHERE (c.source_l, c.source_record_id_l, c.source_r, c.source_record_id_r)
                              IN ((a.source, a.source_record_id, b.source, b.source_record_id),

@@ -81,9 +81,10 @@ def score_pairs(
     )
     candidates = sum(fetch_count(con, p.physical_name) for p in predictions)
     exclusive = "".join(
-        f" AND NOT (a.{key} IS NOT NULL AND b.{key} IS NOT NULL AND a.{key} <> b.{key})"
+        f" AND NOT (l.{key} IS NOT NULL AND r.{key} IS NOT NULL AND l.{key} <> r.{key})"
         for key in spec.exclusive_keys
     )
+    linkable = " AND ".join(f"coalesce(({condition}), false)" for condition in spec.link_conditions) or "true"
     edges = as_arrow(con.sql(f"""
         WITH model AS ({model_pairs}),
         deterministic AS ({deterministic}),
@@ -94,8 +95,9 @@ def score_pairs(
                    CASE WHEN d.l IS NOT NULL THEN 'deterministic' ELSE 'model' END AS rule
             FROM model m FULL JOIN deterministic d ON m.l = d.l AND m.r = d.r
         )
-        SELECT s.l AS record_id_l, s.r AS record_id_r, s.match_weight, s.match_probability, s.rule
-        FROM scored s JOIN records a ON a.record_id = s.l JOIN records b ON b.record_id = s.r
+        SELECT s.l AS record_id_l, s.r AS record_id_r, s.match_weight, s.match_probability,
+               CASE WHEN s.rule = 'model' AND NOT ({linkable}) THEN 'review_only' ELSE s.rule END AS rule
+        FROM scored s JOIN records l ON l.record_id = s.l JOIN records r ON r.record_id = s.r
         WHERE s.match_probability >= {float(floor)!r}{exclusive}
         ORDER BY 1, 2
     """)).cast(EDGE_SCHEMA)
