@@ -23,7 +23,7 @@ from chutian_mdm.pipeline import run_domain
 from chutian_mdm.resources import samples_dir
 
 from .conftest import Cli, new_database
-from .helpers import citizen_id, person, write_csv
+from .helpers import citizen_id, person, with_wrong_check_digit, write_csv
 
 SAMPLES_TEMPLATE = "chutian_samples_template"
 
@@ -315,3 +315,41 @@ def test_run_on_a_domain_without_records_has_nothing_to_do(cli: Cli) -> None:
     code, out, _ = cli("run")
     assert code == 3 and "no current records" in out
     assert cli("run", "legal_entity")[0] == 2  # a domain that declares no matching
+
+
+def test_twins_sharing_birthday_flat_and_phone_are_reviewed_not_merged(
+        samples_engine: sa.Engine, tmp_path: Path) -> None:
+    """One twin's record has no usable ID: the model sees a birthday, a flat and a guardian's
+    phone in common, but the names disagree and no ID confirms — review, never a link."""
+    flat = {"出生日期": "2016-03-09", "联系电话": "13377778888", "户籍地行政区划": "420111",
+            "户籍地址": "湖北省武汉市洪山区珞喻路88号2栋1单元502室", "性别": "女"}
+    rows = [
+        person("TW_1", name="龚佳怡", 公民身份号码=citizen_id("420111", "20160309", "022"), **flat),
+        person("TW_1B", name="龚佳怡", 公民身份号码=citizen_id("420111", "20160309", "022"), **flat),
+        person("TW_2", name="龚佳欣", 公民身份号码="4201112016030902", **flat),  # unusable ID
+    ]
+    ingest_file(samples_engine, "population", write_csv(tmp_path / "twins.csv", rows), "police")
+    result = run_domain(samples_engine, "population")
+    clusters = clusters_of_run(samples_engine, result.run_id)
+    assert clusters[("police", "TW_1")] == clusters[("police", "TW_1B")] != clusters[("police", "TW_2")]
+    with samples_engine.connect() as conn:
+        queued = conn.execute(sa.text(
+            "SELECT count(*) FROM mdm.review_queue WHERE source_record_id_r = 'TW_2' OR source_record_id_l = 'TW_2'"
+        )).scalar_one()
+    assert queued >= 1
+
+
+def test_father_and_son_with_one_name_at_one_address_are_not_merged(
+        samples_engine: sa.Engine, tmp_path: Path) -> None:
+    home = {"户籍地址": "湖北省宜昌市夷陵区发展大道22号19栋2单元2603室", "户籍地行政区划": "420506", "联系电话": ""}
+    rows = [
+        person("FS_FATHER", name="颜佳彬", 出生日期="1967-03-14",
+               公民身份号码=with_wrong_check_digit(citizen_id("420506", "19670314", "479")), **home),
+        person("FS_FATHER2", name="颜佳彬", 出生日期="1967-03-14", 公民身份号码="", **home),
+        person("FS_SON", name="颜佳彬", 出生日期="1999-01-13",
+               公民身份号码=citizen_id("420506", "19990113", "549"), **home),
+    ]
+    ingest_file(samples_engine, "population", write_csv(tmp_path / "father_son.csv", rows), "police")
+    clusters = clusters_of_run(samples_engine, run_domain(samples_engine, "population").run_id)
+    assert clusters[("police", "FS_FATHER")] == clusters[("police", "FS_FATHER2")]
+    assert clusters[("police", "FS_SON")] != clusters[("police", "FS_FATHER")]

@@ -120,7 +120,7 @@ def explain_pair(engine: sa.Engine, domain: str, left: RecordKey, right: RecordK
         scored = as_arrow(con.sql(f"SELECT * FROM {pair.physical_name}")).to_pylist()[0]
         rules = [rule for rule in spec.deterministic_rules
                  if con.execute(f"SELECT count(*) FROM __l l, __r r WHERE {rule_sql(rule)}").fetchall()[0][0]]
-        failed = [condition for condition in spec.link_conditions
+        failed = [label for label, condition in spec.link_conditions.items()
                   if not con.execute(f"SELECT coalesce(({condition}), false) FROM __l l, __r r").fetchall()[0][0]]
         conflicts = [column for column in spec.exclusive_keys
                      if con.execute(f"SELECT count(*) FROM __l l, __r r WHERE l.{column} IS NOT NULL AND "
@@ -135,8 +135,8 @@ def explain_pair(engine: sa.Engine, domain: str, left: RecordKey, right: RecordK
         notes.append(f"deterministic rule {rule_sql(rule)}: linked outright (probability 1.0)")
     for column in conflicts:
         notes.append(f"different {column} values: never put in one cluster (exclusive key)")
-    for condition in failed:
-        notes.append(f"link condition not met, so never linked by the model alone: {condition}")
+    for label in failed:
+        notes.append(f"link condition not met ({label}): the model alone never links this pair")
     if conflicts:
         outcome = "kept apart (exclusive key)"
     elif rules:

@@ -84,7 +84,7 @@ def score_pairs(
         f" AND NOT (l.{key} IS NOT NULL AND r.{key} IS NOT NULL AND l.{key} <> r.{key})"
         for key in spec.exclusive_keys
     )
-    linkable = " AND ".join(f"coalesce(({condition}), false)" for condition in spec.link_conditions) or "true"
+    linkable = " AND ".join(f"coalesce(({condition}), false)" for condition in spec.link_conditions.values()) or "true"
     edges = as_arrow(con.sql(f"""
         WITH model AS ({model_pairs}),
         deterministic AS ({deterministic}),

@@ -46,7 +46,7 @@ class MatchSpec:
     - ``blocking_rules``: which pairs are scored at all;
     - ``deterministic_rules``: pairs linked outright (probability 1.0), e.g. the same valid ID;
     - ``exclusive_keys``: columns of which no cluster may hold two different values;
-    - ``link_conditions``: SQL over ``l.``/``r.`` that a model-scored pair must satisfy to be
+    - ``link_conditions``: label -> SQL over ``l.``/``r.`` that a model-scored pair must satisfy to be
       linked automatically; one that fails goes to review however high it scores (household
       members share a birthday, a flat and a phone: the model alone must not link them);
     - ``training``: how ``train`` estimates λ, u and m.
@@ -59,7 +59,7 @@ class MatchSpec:
     training: Training
     derived: dict[str, str] = field(default_factory=dict)
     exclusive_keys: Sequence[str] = ()
-    link_conditions: Sequence[str] = ()
+    link_conditions: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
