@@ -63,9 +63,10 @@ _SAME_GIVEN_NAME = "length({l}) >= 3 AND substr({l}, 2) = substr({r}, 2)"
 _NAMES_AGREE = ("l.name = r.name OR l.name_pinyin = r.name_pinyin "
                 "OR jaro_winkler_similarity(l.name, r.name) >= 0.9 OR "
                 + _SAME_GIVEN_NAME.format(l="l.name", r="r.name"))
-_BIRTH_DATES_AGREE = ("l.birth_date IS NULL OR r.birth_date IS NULL OR "
-                      "abs(date_diff('day', l.birth_date, r.birth_date)) <= 31 OR "
-                      "(month(l.birth_date) = day(r.birth_date) AND day(l.birth_date) = month(r.birth_date))")
+_BIRTH_DATES_AGREE = ("l.birth_date_any IS NULL OR r.birth_date_any IS NULL OR "
+                      "abs(date_diff('day', l.birth_date_any, r.birth_date_any)) <= 31 OR "
+                      "(month(l.birth_date_any) = day(r.birth_date_any) AND "
+                      "day(l.birth_date_any) = month(r.birth_date_any))")
 _IDS_AGREE = ("left(l.id_text, 17) = left(r.id_text, 17) OR (levenshtein(left(l.id_text, 17), "
               "left(r.id_text, 17)) = 2 AND damerau_levenshtein(left(l.id_text, 17), left(r.id_text, 17)) = 1)")
 
@@ -101,11 +102,11 @@ def _comparisons() -> list[Any]:
             else_level(0.02),
         ]),
         comparison("birth_date", [
-            null("birth_date"),
-            level("birth_date_l = birth_date_r", "same date", 0.95),
-            level("year(birth_date_l) = year(birth_date_r) AND month(birth_date_l) = day(birth_date_r)"
-                  " AND day(birth_date_l) = month(birth_date_r)", "day and month swapped", 0.01),
-            level("abs(date_diff('day', birth_date_l, birth_date_r)) <= 31", "within a month", 0.03),
+            null("birth_date_any"),
+            level("birth_date_any_l = birth_date_any_r", "same date", 0.95),
+            level("year(birth_date_any_l) = year(birth_date_any_r) AND month(birth_date_any_l) = day(birth_date_any_r)"
+                  " AND day(birth_date_any_l) = month(birth_date_any_r)", "day and month swapped", 0.01),
+            level("abs(date_diff('day', birth_date_any_l, birth_date_any_r)) <= 31", "within a month", 0.03),
             else_level(0.001),
         ]),
         comparison("citizen_id", [
@@ -160,17 +161,21 @@ def _matching() -> Any:
         derived={
             # An invalid number is still evidence when it is a valid one with a typo.
             "id_text": "coalesce(citizen_id, citizen_id_raw)",
+            # The birth date, or else the one inside an 18-character (even invalid) ID number.
+            "birth_date_any": "coalesce(birth_date, CASE WHEN length(coalesce(citizen_id, citizen_id_raw)) = 18 "
+                              "THEN try_strptime(substr(coalesce(citizen_id, citizen_id_raw), 7, 8), '%Y%m%d')::DATE "
+                              "END)",
             "address_key": _address_key("address"),
         },
         comparisons=_comparisons,
         blocking_rules=(
             block_on("citizen_id"),
-            block_on("name_pinyin", "birth_date"),
+            block_on("name_pinyin", "birth_date_any"),
             block_on("name_pinyin", "address_key"),  # no birth date, no ID: same name, same flat
             block_on("phone"),
             # Names with a typo that changes the pinyin (黄↔王), no usable ID, no phone: same
             # birthday in the same county. (Name-only blocks grow quadratically with common names.)
-            block_on("birth_date", "household_division_code"),
+            block_on("birth_date_any", "household_division_code"),
         ),
         deterministic_rules=(block_on("citizen_id"),),
         exclusive_keys=("citizen_id",),
@@ -184,7 +189,7 @@ def _matching() -> Any:
         training=Training(
             deterministic_rules=(block_on("citizen_id"),),
             recall=0.85,
-            em_blocking_rules=(block_on("citizen_id"), block_on("name_pinyin", "birth_date")),
+            em_blocking_rules=(block_on("citizen_id"), block_on("name_pinyin", "birth_date_any")),
         ),
     )
 
