@@ -29,7 +29,7 @@ from .match.members import cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
 from .match.records import current_records, duckdb_connection, fetch_count, load_into_duckdb, run_sql
 from .match.score import EDGE_SCHEMA, score_pairs
-from .match.spec import MatchSpec, Thresholds, match_spec, thresholds
+from .match.spec import MatchSpec, Thresholds, configuration_fingerprint, match_spec, thresholds
 
 
 class Progress(Protocol):
@@ -109,7 +109,8 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
         with _timed(timings, "train", progress, f"{domain}: no model yet, training one"):
             model, trained = train_model(engine, domain, records), True
 
-    full_reason = _full_reason(full, previous, model)
+    configuration = configuration_fingerprint(spec, limits)
+    full_reason = _full_reason(full, previous, model, configuration)
     run_sql(con, "CREATE OR REPLACE TEMP TABLE new_records AS SELECT * FROM records "
                 "ANTI JOIN __previous_ids USING (record_id)")
     gone = [int(r[0]) for r in con.execute(
@@ -158,7 +159,7 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
                     "refused_by_cannot_link": outcome.refused_by_cannot_link,
                     "refused_by_exclusive_key": outcome.refused_by_exclusive_key,
                     "conflicting_must_links": outcome.conflicting_must_links,
-                    "constraints": constraint_state, "trained_model": trained,
+                    "constraints": constraint_state, "configuration": configuration, "trained_model": trained,
                     "full_reason": full_reason, "thresholds": {"match": limits.match, "review": limits.review},
                     "seconds": timings,
                 },
@@ -184,13 +185,16 @@ def _previous_run(conn: sa.Connection, domain: str) -> dict[str, Any] | None:
     return dict(row._mapping) if row is not None else None
 
 
-def _full_reason(full: bool, previous: dict[str, Any] | None, model: StoredModel) -> str | None:
+def _full_reason(full: bool, previous: dict[str, Any] | None, model: StoredModel,
+                 configuration: str) -> str | None:
     if full:
         return "requested (--full)"
     if previous is None:
         return "first run of this domain"
     if previous["model_id"] != model.model_id:
         return f"a new model (version {model.version}) scores every pair anew"
+    if previous["stats"].get("configuration") != configuration:
+        return "the matching configuration (thresholds, rules or link conditions) changed"
     return None
 
 

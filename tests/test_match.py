@@ -353,3 +353,15 @@ def test_father_and_son_with_one_name_at_one_address_are_not_merged(
     clusters = clusters_of_run(samples_engine, run_domain(samples_engine, "population").run_id)
     assert clusters[("police", "FS_FATHER")] == clusters[("police", "FS_FATHER2")]
     assert clusters[("police", "FS_SON")] != clusters[("police", "FS_FATHER")]
+
+
+def test_changed_thresholds_make_the_next_run_match_everything(
+        samples_engine: sa.Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    import chutian_mdm.pipeline as pipeline
+    from chutian_mdm.match.spec import Thresholds
+
+    run_domain(samples_engine, "population")
+    monkeypatch.setattr(pipeline, "thresholds", lambda domain: Thresholds(match=0.99, review=0.3))
+    result = run_domain(samples_engine, "population")
+    assert result.mode == "full" and result.full_reason and "configuration" in result.full_reason
+    assert run_domain(samples_engine, "population").status == "nothing_to_do"

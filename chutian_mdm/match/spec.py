@@ -102,3 +102,20 @@ def matching_domains() -> list[str]:
 
     return [name for name in domain_names()
             if isinstance(getattr(domain_module(name), "MATCHING", None), MatchSpec)]
+
+
+def configuration_fingerprint(spec: MatchSpec, limits: Thresholds) -> str:
+    """A digest of what decides the edges besides the model: thresholds, derived columns,
+    deterministic rules, exclusive keys and link conditions. Stored edges are only reused by a
+    run with the same fingerprint (and the same model)."""
+    import hashlib
+    import json
+
+    from .score import rule_sql
+
+    facts = {
+        "thresholds": [limits.match, limits.review], "derived": spec.derived,
+        "deterministic_rules": [rule_sql(rule) for rule in spec.deterministic_rules],
+        "exclusive_keys": list(spec.exclusive_keys), "link_conditions": spec.link_conditions,
+    }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
