@@ -30,7 +30,7 @@ class ClusterOutcome:
 
 
 def cluster_records(con: duckdb.DuckDBPyConnection, spec: MatchSpec, limits: Thresholds,
-             constraint_rows: pa.Table, run_id: int, domain: str) -> ClusterOutcome:
+                    constraint_rows: pa.Table, run_id: int, domain: str) -> ClusterOutcome:
     """Cluster DuckDB table ``records`` over the edges in ``__edges`` (only those between current
     records count) and the steward constraints (kind, source_l, source_record_id_l, source_r,
     source_record_id_r); the cluster members and the review pairs as Arrow."""
