@@ -290,6 +290,12 @@ def test_review_queue_gets_pairs_between_the_thresholds_and_a_decided_pair_never
         rows = conn.execute(query).all()
     assert [r.status for r in rows] == ["rejected", "open"]
     assert (rows[1].record_id_l, rows[1].record_id_r) != (rows[0].record_id_l, rows[0].record_id_r)
+    # An open pair whose record changes again is superseded by the pair of the new versions.
+    ingest_file(samples_engine, "population",
+                _review_pair(tmp_path, "review3.csv", updated="2025-06-01 00:00:00"), "police")
+    run_domain(samples_engine, "population")
+    with samples_engine.connect() as conn:
+        assert [r.status for r in conn.execute(query).all()] == ["rejected", "superseded", "open"]
 
 
 def test_runs_of_a_domain_never_overlap(samples_url: str, samples_cli: Cli) -> None:
