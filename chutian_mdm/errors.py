@@ -50,6 +50,6 @@ class SchemaVersionError(MdmError):
 
 
 class LockedError(MdmError):
-    """Another run holds the lock (runs of a domain never overlap)."""
+    """Another run of the same domain holds the run lock."""
 
     exit_code = ExitCode.LOCKED

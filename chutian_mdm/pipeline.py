@@ -23,7 +23,7 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from .db import tables
-from .errors import LockedError
+from .db.locks import domain_lock
 from .match import store
 from .match.members import cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
@@ -61,13 +61,14 @@ class RunResult:
 
 
 def run_domain(engine: sa.Engine, domain: str, full: bool = False,
-               progress: Progress | None = None) -> RunResult:
+               progress: Progress | None = None, wait_seconds: float = 0.0) -> RunResult:
     """Match and cluster ``domain``: incrementally (only new or changed record versions are
-    scored) unless ``full`` or there is no earlier run of the current model."""
+    scored) unless ``full`` or there is no earlier run of the current model. Raises
+    :class:`LockedError` if another run of the domain holds the lock (after ``wait_seconds``)."""
     spec, limits = match_spec(domain), thresholds(domain)
     started = time.perf_counter()
     timings: dict[str, float] = {}
-    with _run_lock(engine, domain):
+    with domain_lock(engine, domain, wait_seconds):
         con = duckdb_connection()
         try:
             return _run(engine, con, domain, spec, limits, full, progress or _Silent(), started, timings)
@@ -218,22 +219,6 @@ def _finish_nothing_to_do(engine: sa.Engine, run_id: int, domain: str, records: 
     return RunResult(run_id, domain, "incremental", "nothing_to_do", records, 0, 0, 0, 0, 0,
                      model.model_id if model else None, model.version if model else None, trained, None,
                      round(time.perf_counter() - started, 3), stats)
-
-
-@contextmanager
-def _run_lock(engine: sa.Engine, domain: str) -> Iterator[None]:
-    """Runs of one domain never overlap: a session-level advisory lock held for the run."""
-    key = f"chutian-mdm:run:{domain}"
-    with engine.connect() as conn:
-        got = conn.execute(sa.text("SELECT pg_try_advisory_lock(hashtext(:key))"), {"key": key}).scalar_one()
-        conn.commit()
-        if not got:
-            raise LockedError(f"another run of {domain} is in progress (advisory lock {key!r}); try again later")
-        try:
-            yield
-        finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(hashtext(:key))"), {"key": key})
-            conn.commit()
 
 
 def _os_user() -> str:

@@ -43,6 +43,8 @@ def run(
     ctx: typer.Context,
     domains: list[str] | None = typer.Argument(None, help="Domains to run (default: every domain that matches)."),
     full: bool = typer.Option(False, "--full", help="Re-match every record, not only new or changed ones."),
+    wait: float = typer.Option(0.0, "--wait", metavar="SECONDS",
+                               help="Wait up to SECONDS for another run of the domain to finish."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
 ) -> None:
@@ -59,7 +61,7 @@ def run(
     results: list[RunResult] = []
     with _stages(show_progress(quiet)) as stages:
         for name in names:
-            results.append(run_domain(engine, name, full=full, progress=stages))
+            results.append(run_domain(engine, name, full=full, progress=stages, wait_seconds=wait))
     if as_json:
         print_json([_result_json(r) for r in results])
     else:
