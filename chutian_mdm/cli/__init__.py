@@ -45,14 +45,14 @@ def _root(
 
 
 app.add_typer(db_commands.app, name="db")
-app.command()(ingest)
-app.command()(batches)
-app.add_typer(quarantine_app, name="quarantine")
-app.command()(demo)
 app.command()(run)
 app.command()(train)
 app.command()(explain)
 app.command()(runs)
+app.command()(ingest)
+app.command()(batches)
+app.add_typer(quarantine_app, name="quarantine")
+app.command()(demo)
 
 
 def main(argv: list[str] | None = None) -> int:
