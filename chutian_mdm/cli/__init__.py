@@ -20,6 +20,7 @@ from ._common import State, err_console
 from .demo import demo
 from .golden import changes, golden_app, releases
 from .ingest import batches, ingest, quarantine_app
+from .match import explain, run, runs, train
 
 app = typer.Typer(
     name="chutian-mdm",
@@ -46,6 +47,10 @@ def _root(
 
 
 app.add_typer(db_commands.app, name="db")
+app.command()(run)
+app.command()(train)
+app.command()(explain)
+app.command()(runs)
 app.command()(ingest)
 app.command()(batches)
 app.add_typer(quarantine_app, name="quarantine")

@@ -153,3 +153,98 @@ cluster_members = sa.Table(
     sa.PrimaryKeyConstraint("run_id", "source", "source_record_id"),
     schema="mdm",
 )
+
+# -- mdm: the match stage's own tables (also alembic/versions/0002_matching.py) -------------------
+
+# Trained Splink models, versioned per domain; ``settings`` is Splink's serialised model.
+models = sa.Table(
+    "models",
+    metadata,
+    sa.Column("model_id", sa.Integer, sa.Identity(), primary_key=True),
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("trained_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("trained_by", sa.Text, nullable=False),
+    sa.Column("record_count", sa.BigInteger, nullable=False),
+    sa.Column("training_seconds", sa.Double, nullable=False),
+    sa.Column("settings", pg.JSONB, nullable=False),
+    sa.UniqueConstraint("domain", "version", name="models_domain_version"),
+    schema="mdm",
+)
+
+# Value frequencies of the term-frequency columns, frozen with the model so that a pair scores
+# the same in every run of that model (incremental and full alike).
+model_term_frequencies = sa.Table(
+    "model_term_frequencies",
+    metadata,
+    sa.Column("model_id", sa.Integer, sa.ForeignKey("mdm.models.model_id", ondelete="CASCADE"), nullable=False),
+    sa.Column("column_name", sa.Text, nullable=False),
+    sa.Column("value", sa.Text, nullable=False),
+    sa.Column("frequency", sa.Double, nullable=False),
+    sa.PrimaryKeyConstraint("model_id", "column_name", "value"),
+    schema="mdm",
+)
+
+# Scored pairs of record versions at or above the review threshold (``rule``: deterministic,
+# model, or review_only when the pair fails the domain's link conditions). Kept across runs: an
+# incremental run scores only pairs with a new record version.
+match_edges = sa.Table(
+    "match_edges",
+    metadata,
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("record_id_l", sa.BigInteger, nullable=False),
+    sa.Column("record_id_r", sa.BigInteger, nullable=False),
+    sa.Column("model_id", sa.Integer, sa.ForeignKey("mdm.models.model_id"), nullable=False),
+    sa.Column("match_weight", sa.Double, nullable=False),
+    sa.Column("match_probability", sa.Double, nullable=False),
+    sa.Column("rule", sa.Text, nullable=False),
+    sa.Column("run_id", sa.Integer, sa.ForeignKey("mdm.runs.run_id"), nullable=False),
+    sa.PrimaryKeyConstraint("domain", "record_id_l", "record_id_r"),
+    schema="mdm",
+)
+sa.Index("match_edges_right", match_edges.c.domain, match_edges.c.record_id_r)
+
+# Pairs between the review and the match threshold, one row per pair of record versions.
+review_queue = sa.Table(
+    "review_queue",
+    metadata,
+    sa.Column("review_id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("source_l", sa.Text, nullable=False),
+    sa.Column("source_record_id_l", sa.Text, nullable=False),
+    sa.Column("record_id_l", sa.BigInteger, nullable=False),
+    sa.Column("source_r", sa.Text, nullable=False),
+    sa.Column("source_record_id_r", sa.Text, nullable=False),
+    sa.Column("record_id_r", sa.BigInteger, nullable=False),
+    sa.Column("match_probability", sa.Double, nullable=False),
+    sa.Column("match_weight", sa.Double, nullable=False),
+    sa.Column("status", sa.Text, nullable=False, server_default="open"),  # open|accepted|rejected|superseded
+    sa.Column("created_run_id", sa.Integer, sa.ForeignKey("mdm.runs.run_id"), nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("decided_by", sa.Text),
+    sa.Column("decided_at", sa.DateTime(timezone=True)),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("domain", "record_id_l", "record_id_r", name="review_queue_pair_once"),
+    schema="mdm",
+)
+sa.Index("review_queue_open", review_queue.c.domain, review_queue.c.status)
+
+# Steward decisions between source records (stable keys, so they survive new record versions).
+constraints = sa.Table(
+    "constraints",
+    metadata,
+    sa.Column("constraint_id", sa.BigInteger, sa.Identity(), primary_key=True),
+    sa.Column("domain", sa.Text, nullable=False),
+    sa.Column("kind", sa.Text, nullable=False),  # must_link | cannot_link
+    sa.Column("source_l", sa.Text, nullable=False),
+    sa.Column("source_record_id_l", sa.Text, nullable=False),
+    sa.Column("source_r", sa.Text, nullable=False),
+    sa.Column("source_record_id_r", sa.Text, nullable=False),
+    sa.Column("created_by", sa.Text, nullable=False),
+    sa.Column("created_at", sa.DateTime(timezone=True), nullable=False, server_default=sa.func.now()),
+    sa.Column("review_id", sa.BigInteger, sa.ForeignKey("mdm.review_queue.review_id")),
+    sa.Column("note", sa.Text),
+    sa.UniqueConstraint("domain", "source_l", "source_record_id_l", "source_r", "source_record_id_r",
+                        name="constraints_pair_once"),
+    schema="mdm",
+)

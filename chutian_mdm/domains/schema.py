@@ -92,6 +92,7 @@ class DomainSchema:
     path: Path
     golden: GoldenSettings  # golden-ID prefix, search fields (see survivorship.py)
     survivorship: Survivorship
+    matching: dict[str, Any] = field(default_factory=dict)  # thresholds (chutian_mdm/match/spec.py)
 
     @property
     def required_fields(self) -> list[str]:
@@ -151,6 +152,7 @@ def load_domain(name: str) -> DomainSchema:
         path=path,
         golden=parse_golden(data, list(fields), path),
         survivorship=parse_survivorship(data, list(fields), path),
+        matching=dict(data.get("matching") or {}),
     )
 
 

@@ -168,13 +168,13 @@ def _read_csv(path: Path) -> SourceTable:
             "UTF-16 — save it as UTF-8 or GB18030 CSV)")
     encoding = detect_encoding(data)
     text = data.decode(encoding, "surrogateescape")
+    # Only the delimiter is taken from the header line; quoting follows RFC 4180 (doubled quotes),
+    # which a header without quotes cannot reveal.
     try:
-        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(
-            text[:8192].split("\n", 1)[0], delimiters=",\t;|"
-        )
+        delimiter = csv.Sniffer().sniff(text[:8192].split("\n", 1)[0], delimiters=",\t;|").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(_physical_lines(text), csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except (StopIteration, csv.Error) as exc:
@@ -187,6 +187,22 @@ def _read_csv(path: Path) -> SourceTable:
     rows = _csv_rows(reader, len(headers), encoding)
     expected = max(data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1, 0)
     return SourceTable(path, "csv", encoding, headers, rows, expected)
+
+
+def _physical_lines(text: str) -> Iterator[str]:
+    """Lines ending at ``\n`` (``\r\n`` included). A bare ``\r`` is not a line break — it may sit
+    inside a quoted cell — unless the file has no ``\n`` at all (classic Mac line ends)."""
+    if "\n" not in text and "\r" in text:
+        yield from io.StringIO(text, newline="")
+        return
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            yield text[start:]
+            return
+        yield text[start : end + 1]
+        start = end + 1
 
 
 def _csv_rows(reader: Any, width: int, encoding: str) -> Iterator[Row]:

@@ -123,16 +123,19 @@ class PersonFactory:
         return person
 
 
-def make_people(rng: random.Random, pools: NamePools, count: int = 600) -> list[Person]:
-    """``count`` true persons; the hard-negative groups are spread among ordinary people."""
+def make_people(rng: random.Random, pools: NamePools, count: int = 600, *,
+                common_names: tuple[tuple[str, bool, int], ...] = COMMON_NAMES, twins: int = 4,
+                father_son: int = 3) -> list[Person]:
+    """``count`` true persons; the hard-negative groups are spread among ordinary people. The
+    defaults are the samples'; benchmarks scale the groups up."""
     factory = PersonFactory(rng, pools)
-    plans: list[tuple[str, int]] = [("common", i) for i in range(sum(n for *_, n in COMMON_NAMES))]
-    plans += [("twins", i) for i in range(4)] + [("father_son", i) for i in range(3)]
+    plans: list[tuple[str, int]] = [("common", i) for i in range(sum(n for *_, n in common_names))]
+    plans += [("twins", i) for i in range(twins)] + [("father_son", i) for i in range(father_son)]
     plans += [("middle_dot", i) for i in range(len(MIDDLE_DOT_NAMES))]
-    special_people = len(plans) + 4 + 3  # twins and father/son plans add two persons each
+    special_people = len(plans) + twins + father_son  # twins and father/son plans add two persons each
     plans += [("ordinary", 0)] * (count - special_people)
     rng.shuffle(plans)
-    common = [(name, male) for name, male, n in COMMON_NAMES for _ in range(n)]
+    common = [(name, male) for name, male, n in common_names for _ in range(n)]
     for kind, i in plans:
         if kind == "common":
             name, male = common[i]
@@ -153,7 +156,8 @@ def _add_twins(factory: PersonFactory, i: int) -> None:
     """Same birth date, same flat, consecutive sequence numbers; similar or different names.
     Young twins share their guardian's mobile."""
     rng, pools = factory.rng, factory.pools
-    year = rng.randint(2008, 2019) if i < 2 else rng.randint(1975, 1998)
+    kind = i % 4  # the samples have one pair of each kind; benchmarks repeat them
+    year = rng.randint(2008, 2019) if kind < 2 else rng.randint(1975, 1998)
     birth = dt.date(year, rng.randint(1, 12), rng.randint(1, 28))
     home = random_address(rng).with_home(rng)
     surname = rng.choice(pools.surnames)
@@ -162,7 +166,7 @@ def _add_twins(factory: PersonFactory, i: int) -> None:
     shared = rng.choice(pools.male_given if first_male else pools.female_given)[0]
     names = [surname + shared + rng.choice(pools.male_given if m else pools.female_given)[-1]
              for m in (first_male, second_male)]
-    if i == 3:  # different given names altogether
+    if kind == 3:  # different given names altogether
         names[1] = surname + pools.given_name(rng, second_male, year)
     pool = pools.male_given if second_male else pools.female_given
     while names[0] == names[1] or names[1][-1] == names[1][-2]:
@@ -172,7 +176,7 @@ def _add_twins(factory: PersonFactory, i: int) -> None:
                         group=f"twins:{i}", sequence=sequence)
     factory.add(name=names[1], male=second_male, birth=birth, home=home, group=f"twins:{i}",
                 sequence=sequence + (2 if second_male == first_male else 1),
-                mobile=first.mobile if i < 2 else None, residence=first.residence)
+                mobile=first.mobile if kind < 2 else None, residence=first.residence)
 
 
 def _add_father_and_son(factory: PersonFactory, i: int) -> None:

@@ -10,6 +10,7 @@ import datetime as dt
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from .addresses import address_variant, random_address
 from .bulk import generate_rows, generate_table, write_police_csv
@@ -75,10 +76,11 @@ STYLES = (
 )
 
 
-def generate_population(seed: int) -> tuple[list[Person], list[SourceFile]]:
-    """The true persons and the four departments' files."""
+def generate_population(seed: int, count: int = 600, **groups: Any) -> tuple[list[Person], list[SourceFile]]:
+    """The true persons and the four departments' files. ``count`` and ``groups`` (the
+    hard-negative group sizes of :func:`make_people`) scale it up for benchmarks."""
     rng = random.Random(f"population/{seed}")
-    people = make_people(rng, name_pools(seed))
+    people = make_people(rng, name_pools(seed), count, **groups)
     membership = _membership(rng, people)
     files = []
     for style in STYLES:
