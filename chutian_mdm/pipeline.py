@@ -15,7 +15,7 @@ import getpass
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import duckdb
@@ -24,6 +24,8 @@ import sqlalchemy as sa
 
 from .db import tables
 from .db.locks import domain_lock
+from .failpoints import failpoint
+from .golden import ReleaseResult, publish_release
 from .match import store
 from .match.members import cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
@@ -58,22 +60,66 @@ class RunResult:
     full_reason: str | None  # why a run without --full matched everything
     seconds: float
     stats: dict[str, Any] = field(default_factory=dict)
+    release: ReleaseResult | None = None  # the golden release published after matching
+    published_run_id: int | None = None  # the run whose clusters were published (an earlier one
+    # when this run had nothing new but an interrupted run's clusters were never published)
 
 
 def run_domain(engine: sa.Engine, domain: str, full: bool = False,
-               progress: Progress | None = None, wait_seconds: float = 0.0) -> RunResult:
-    """Match and cluster ``domain``: incrementally (only new or changed record versions are
-    scored) unless ``full`` or there is no earlier run of the current model. Raises
-    :class:`LockedError` if another run of the domain holds the lock (after ``wait_seconds``)."""
+               progress: Progress | None = None, wait_seconds: float = 0.0,
+               publish: bool = True) -> RunResult:
+    """Match and cluster ``domain`` — incrementally (only new or changed record versions are
+    scored) unless ``full`` or there is no earlier run of the current model — then publish the
+    clusters as the domain's next golden release (unless ``publish`` is false). Raises
+    :class:`LockedError` if another run of the domain holds the lock (after ``wait_seconds``).
+
+    A run killed earlier is recorded as failed when the next one starts; if it was killed after
+    its clusters were committed but before its release was, the next run publishes them."""
     spec, limits = match_spec(domain), thresholds(domain)
     started = time.perf_counter()
     timings: dict[str, float] = {}
+    shown = progress or _Silent()
     with domain_lock(engine, domain, wait_seconds):
+        _fail_interrupted_runs(engine, domain)
         con = duckdb_connection()
         try:
-            return _run(engine, con, domain, spec, limits, full, progress or _Silent(), started, timings)
+            result = _run(engine, con, domain, spec, limits, full, shown, started, timings)
         finally:
             con.close()
+        if not publish:
+            return result
+        run_id = result.run_id if result.status == "succeeded" else _unpublished_run(engine, domain)
+        if run_id is None:
+            return result
+        with _timed(timings, "publish", shown, f"{domain}: publishing golden records"):
+            release = publish_release(engine, domain, run_id)
+        with engine.begin() as conn:
+            conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
+                stats=tables.runs.c.stats.op("||")(sa.func.jsonb_build_object(
+                    "published", release.release is not None, "publish_seconds", round(release.seconds, 3)))))
+        return replace(result, release=release, published_run_id=run_id,
+                       seconds=round(time.perf_counter() - started, 3))
+
+
+def _fail_interrupted_runs(engine: sa.Engine, domain: str) -> None:
+    """Runs still 'running' while we hold the domain's lock belong to a process that died."""
+    with engine.begin() as conn:
+        conn.execute(sa.update(tables.runs).where(
+            tables.runs.c.domain == domain, tables.runs.c.status == "running").values(
+            status="failed", finished_at=dt.datetime.now(dt.UTC),
+            error="interrupted: the process stopped before the run finished"))
+
+
+def _unpublished_run(engine: sa.Engine, domain: str) -> int | None:
+    """The latest successful run if its publishing never completed (the process died)."""
+    r = tables.runs
+    with engine.connect() as conn:
+        row = conn.execute(
+            sa.select(r.c.run_id, r.c.release, r.c.stats).where(r.c.domain == domain, r.c.status == "succeeded")
+            .order_by(r.c.run_id.desc()).limit(1)).first()
+    if row is None or row.release is not None or "published" in row.stats:
+        return None
+    return int(row.run_id)
 
 
 class _Silent:
@@ -136,6 +182,7 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
                     kept = store.stored_edges(conn, domain)
                 con.register("__edges", pa.concat_tables([kept.cast(EDGE_SCHEMA), scored.edges]))
             outcome = cluster_records(con, spec, limits, constraint_rows, run_id, domain)
+        failpoint("match:scored")
         with _timed(timings, "write", progress, f"{domain}: writing clusters"), engine.begin() as conn:
             if full_reason:
                 store.replace_all_edges(conn, domain)

@@ -28,7 +28,8 @@ def test_samples_cover_all_four_domains_from_several_departments() -> None:
 def test_demo_ingests_every_sample_row_and_reingest_is_a_noop(cli, engine: sa.Engine) -> None:
     code, out, err = cli("demo", "--quiet", "--json")
     assert code == 0, err
-    batches = json.loads(out)
+    summary = json.loads(out)
+    batches = summary["batches"]
     assert len(batches) == sum(len(v) for v in sample_files().values())
     for batch in batches:
         assert batch["rows_in"] == batch["accepted"] + batch["quarantined"] > 0
@@ -43,8 +44,18 @@ def test_demo_ingests_every_sample_row_and_reingest_is_a_noop(cli, engine: sa.En
     assert staged == sum(b["accepted"] for b in batches)
     assert quarantined == sum(b["quarantined"] for b in batches)
 
+    runs = {r["domain"]: r for r in summary["runs"]}
+    assert runs["population"]["status"] == "succeeded"
+    assert runs["population"]["release"]["release"] == 1
+    with engine.connect() as conn:
+        golden = conn.execute(sa.text("SELECT count(*) FROM golden.population")).scalar_one()
+    assert golden == runs["population"]["clusters"] == runs["population"]["release"]["golden_records"]
+
     code, out, _ = cli("demo", "--quiet", "--json")
-    assert all(b["already_ingested"] for b in json.loads(out))
+    assert code == 0
+    again = json.loads(out)
+    assert all(b["already_ingested"] for b in again["batches"])
+    assert all(r["status"] == "nothing_to_do" and r["release"] is None for r in again["runs"])
 
 
 @pytest.mark.slow
@@ -60,6 +71,7 @@ def test_readme_first_command_runs_the_demo_on_the_embedded_default() -> None:
                                 timeout=600, check=False)
         assert result.returncode == 0, result.stderr
         assert "Sample batches" in result.stdout
+        assert "published release 1" in result.stdout or "Matching and golden records" in result.stdout
         assert "accepted" in result.stdout and "quarantined" in result.stdout
         assert (home / "pgdata" / "PG_VERSION").exists()
     finally:

@@ -30,7 +30,7 @@ class _Stages:
 
 
 @contextmanager
-def _stages(enabled: bool) -> Iterator[_Stages | None]:
+def stage_display(enabled: bool) -> Iterator[_Stages | None]:
     if not enabled:
         yield None
         return
@@ -59,29 +59,49 @@ def run(
         match_spec(name)  # an unknown or non-matching domain fails before any work
     engine = state(ctx).engine()
     results: list[RunResult] = []
-    with _stages(show_progress(quiet)) as stages:
+    with stage_display(show_progress(quiet)) as stages:
         for name in names:
             results.append(run_domain(engine, name, full=full, progress=stages, wait_seconds=wait))
     if as_json:
-        print_json([_result_json(r) for r in results])
+        print_json([run_result_json(r) for r in results])
     else:
         for r in results:
             _print_result(r)
-    if results and all(r.status == "nothing_to_do" for r in results):
+    if results and all(r.status == "nothing_to_do" and r.release is None for r in results):
         raise typer.Exit(ExitCode.NOTHING_TO_DO)
 
 
-def _result_json(r: RunResult) -> dict[str, Any]:
+def run_result_json(r: RunResult) -> dict[str, Any]:
     return {
         "run_id": r.run_id, "domain": r.domain, "mode": r.mode, "status": r.status, "records": r.records,
         "compared_records": r.compared_records, "candidate_pairs": r.candidate_pairs, "matches": r.matches,
         "review_pairs": r.review_pairs, "clusters": r.clusters, "model_version": r.model_version,
         "trained_model": r.trained_model, "full_reason": r.full_reason, "seconds": r.seconds,
-        "stats": r.stats,
+        "stats": r.stats, "published_run_id": r.published_run_id,
+        "release": None if r.release is None else {
+            "release": r.release.release, "previous_release": r.release.previous_release,
+            "golden_records": r.release.golden_records, "created": r.release.created,
+            "updated": r.release.updated, "merged": r.release.merged, "split": r.release.split,
+            "retired": r.release.retired, "message": r.release.message,
+        },
     }
 
 
 def _print_result(r: RunResult) -> None:
+    _print_match(r)
+    release = r.release
+    if release is None:
+        return
+    if release.release is None:
+        console.print(f"{r.domain}: {release.message}")
+        return
+    console.print(
+        f"{r.domain}: published release {release.release} (run {r.published_run_id}): "
+        f"{release.golden_records:,} golden records — {release.created:,} created, {release.updated:,} updated, "
+        f"{release.merged:,} merged, {release.split:,} split, {release.retired:,} retired.")
+
+
+def _print_match(r: RunResult) -> None:
     if r.trained_model:
         console.print(f"{r.domain}: no model yet — trained model version {r.model_version} on "
                       f"{r.records:,} records (re-train any time with: chutian-mdm train {r.domain}).")

@@ -28,6 +28,7 @@ import sqlalchemy as sa
 from ..domains import load_domain
 from ..domains.survivorship import GoldenSettings
 from ..errors import ExitCode, MdmError
+from ..failpoints import failpoint
 from .columns import golden_layout
 from .compute import MissingStagingRows, compute_golden_rows
 from .ids import assign_golden_ids
@@ -134,6 +135,7 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
                     result = _publish(conn, domain, run_id, settings, step)
                     if not result.published:
                         raise _NothingChanged(result)  # roll back the work tables
+                    failpoint("publish:written")
             finally:
                 # Its temporary-table buffers were sized for this publish: do not reuse the session.
                 conn.invalidate()
