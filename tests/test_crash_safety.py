@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 
 from .helpers import person, write_csv
@@ -77,3 +78,59 @@ def test_inbox_killed_after_commit_before_move_sees_the_file_as_a_duplicate(
     assert not result.ingested and len(result.duplicates) == 1
     assert table_counts(engine) == {"batches": 1, "population": 2, "quarantine": 0}
     assert [p.name for p in (inbox / "processed").iterdir()] == ["population__police__a.csv"]
+
+
+def golden_state(engine: sa.Engine) -> tuple[list[tuple], list[tuple], list[tuple]]:
+    """What readers see: the current golden persons, their source records, the releases."""
+    with engine.connect() as conn:
+        persons = conn.execute(sa.text(
+            "SELECT golden_id, name, citizen_id, birth_date, phone, record_count FROM golden.population "
+            "ORDER BY golden_id")).all()
+        xref = conn.execute(sa.text(
+            "SELECT source, source_record_id, golden_id FROM golden.population_xref "
+            "WHERE valid_to_release IS NULL ORDER BY 1, 2")).all()
+        releases = conn.execute(sa.text(
+            "SELECT release, golden_records, created, updated, merged, split, retired FROM golden.releases "
+            "WHERE domain = 'population' ORDER BY release")).all()
+    return [tuple(r) for r in persons], [tuple(r) for r in xref], [tuple(r) for r in releases]
+
+
+@pytest.mark.parametrize("point", ["match:scored", "publish:written"])
+def test_run_killed_mid_match_or_mid_publish_keeps_the_release_and_the_next_run_catches_up(
+    point: str, pg_server, template_database: str, tmp_path: Path
+) -> None:
+    from chutian_mdm.demo import sample_files
+    from chutian_mdm.ingest import ingest_file
+    from chutian_mdm.pipeline import run_domain
+
+    from .conftest import new_database
+
+    files = sample_files()["population"]
+    crashed_url, clean_url = (new_database(pg_server, template_database) for _ in range(2))
+    crashed, clean = sa.create_engine(crashed_url), sa.create_engine(clean_url)
+    for engine in (crashed, clean):
+        for path, source in files[:2]:
+            ingest_file(engine, "population", path, source)
+        run_domain(engine, "population")
+        for path, source in files[2:]:
+            ingest_file(engine, "population", path, source)
+    before = golden_state(crashed)
+
+    marker = tmp_path / "marker"
+    process = start_killable(crashed_url, point, marker, "run", "population", "--quiet")
+    kill_at_failpoint(process, marker)
+    assert golden_state(crashed) == before  # release 1 intact and readable, nothing half published
+
+    run_domain(clean, "population")  # the uninterrupted history
+    resumed = subprocess.run([sys.executable, "-m", "chutian_mdm", "--database-url", crashed_url, "run",
+                              "population", "--quiet"], capture_output=True, text=True, check=False)
+    assert resumed.returncode == 0, resumed.stderr
+    assert golden_state(crashed) == golden_state(clean)
+    with crashed.connect() as conn:
+        statuses = conn.execute(sa.text("SELECT status FROM mdm.runs ORDER BY run_id")).scalars().all()
+    if point == "match:scored":
+        assert statuses == ["succeeded", "failed", "succeeded"]  # the killed run is recorded as failed
+    else:
+        assert statuses == ["succeeded", "succeeded", "nothing_to_do"]  # its clusters published next time
+    crashed.dispose()
+    clean.dispose()

@@ -150,6 +150,10 @@ def _create_views(domain: str, golden_names: list[str], open_columns: list[tuple
 
 
 def upgrade() -> None:
+    for domain in NEW_GOLDEN_COLUMNS:
+        # Golden IDs are numbered after the highest one in the history table, inside the publish
+        # transaction (a sequence would burn numbers when a publish dies before committing).
+        op.execute(f"DROP SEQUENCE IF EXISTS golden.{domain}_id_seq")
     for table, columns in NEW_COLUMNS.items():
         for name, type_ in columns:
             op.add_column(table, sa.Column(name, type_), schema="staging")
@@ -174,3 +178,5 @@ def downgrade() -> None:
     for table, columns in NEW_COLUMNS.items():
         for name, _ in reversed(columns):
             op.drop_column(table, name, schema="staging")
+    for domain in NEW_GOLDEN_COLUMNS:
+        op.execute(f"CREATE SEQUENCE IF NOT EXISTS golden.{domain}_id_seq AS bigint")

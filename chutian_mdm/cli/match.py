@@ -4,18 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from ..errors import ExitCode
+from ..batch import ScheduledOutcome, run_scheduled
+from ..log import configure as configure_logging
 from ..match.explain import Explanation, RecordKey, explain_pair
 from ..match.model import StoredModel, train_model
-from ..match.spec import match_spec, matching_domains
-from ..pipeline import RunResult, list_runs, run_domain
+from ..match.spec import match_spec
+from ..pipeline import RunResult, list_runs
 from ._common import console, err_console, print_json, show_progress, state
+from .ingest import batch_table, results_json
 
 
 class _Stages:
@@ -42,33 +45,65 @@ def stage_display(enabled: bool) -> Iterator[_Stages | None]:
 def run(
     ctx: typer.Context,
     domains: list[str] | None = typer.Argument(None, help="Domains to run (default: every domain that matches)."),
+    inbox: Path | None = typer.Option(None, "--inbox", metavar="DIR",
+                                      help="First ingest every new file in this drop folder (README: Scheduled runs)."),
     full: bool = typer.Option(False, "--full", help="Re-match every record, not only new or changed ones."),
     wait: float = typer.Option(0.0, "--wait", metavar="SECONDS",
                                help="Wait up to SECONDS for another run of the domain to finish."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress display."),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON summary."),
+    log_format: str = typer.Option("text", "--log-format", help="Log events as 'text' or 'json' lines on stderr."),
 ) -> None:
-    """Match and cluster the current records of each domain into a new run.
+    """Match, cluster and publish each domain; with --inbox, ingest the drop folder first.
 
     Only new or changed records are compared with the existing ones, unless --full (or the
-    domain has no earlier run, or a new model was trained). Exit code 0: done; 3: nothing new
-    to match in any domain; 5: another run holds the lock.
+    domain has no earlier run, or a new model was trained). Exit codes: 0 done; 3 nothing to do;
+    4 done, but rows were quarantined or files rejected; 5 another run holds a domain's lock;
+    1 a domain failed.
     """
-    names = domains or matching_domains()
-    for name in names:
-        match_spec(name)  # an unknown or non-matching domain fails before any work
+    configure_logging(log_format)
     engine = state(ctx).engine()
-    results: list[RunResult] = []
-    with stage_display(show_progress(quiet)) as stages:
-        for name in names:
-            results.append(run_domain(engine, name, full=full, progress=stages, wait_seconds=wait))
+    with stage_display(show_progress(quiet or log_format == "json")) as stages:
+        outcome = run_scheduled(engine, domains, inbox, full=full, wait_seconds=wait, progress=stages)
     if as_json:
-        print_json([run_result_json(r) for r in results])
+        print_json(_outcome_json(outcome))
     else:
-        for r in results:
+        _print_inbox(outcome)
+        for r in outcome.runs:
             _print_result(r)
-    if results and all(r.status == "nothing_to_do" and r.release is None for r in results):
-        raise typer.Exit(ExitCode.NOTHING_TO_DO)
+        for name, message in outcome.locked + outcome.failed:
+            err_console.print(f"chutian-mdm: {name}: {message}")
+    raise typer.Exit(outcome.exit_code)
+
+
+def _outcome_json(outcome: ScheduledOutcome) -> dict[str, Any]:
+    inbox = outcome.inbox
+    return {
+        "status": outcome.status,
+        "exit_code": int(outcome.exit_code),
+        "inbox": None if inbox is None else {
+            "ingested": results_json(inbox.ingested),
+            "duplicates": results_json(inbox.duplicates),
+            "failed": [{"file": path.name, "reason": reason} for path, reason in inbox.failed],
+        },
+        "runs": [run_result_json(r) for r in outcome.runs],
+        "locked": [{"domain": d, "message": m} for d, m in outcome.locked],
+        "failed": [{"domain": d, "message": m} for d, m in outcome.failed],
+    }
+
+
+def _print_inbox(outcome: ScheduledOutcome) -> None:
+    inbox = outcome.inbox
+    if inbox is None:
+        return
+    if inbox.ingested:
+        console.print(batch_table(inbox.ingested, title="Files ingested from the inbox"))
+    for batch in inbox.duplicates:
+        console.print(f"{batch.path.name}: already ingested as batch {batch.batch_id}; moved to processed/.")
+    for path, reason in inbox.failed:
+        console.print(f"{path.name}: moved to failed/: {reason}")
+    if not (inbox.ingested or inbox.duplicates or inbox.failed):
+        console.print("The inbox holds no new files.")
 
 
 def run_result_json(r: RunResult) -> dict[str, Any]:

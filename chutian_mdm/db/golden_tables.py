@@ -9,7 +9,6 @@ so ``schemas/<domain>.yaml``, describes. Per domain:
 - ``golden.<domain>`` — a view of the current rows;
 - ``golden.<domain>_xref`` — source record → golden ID, with release validity;
 - ``golden.<domain>_changes`` — what each release did to each golden ID;
-- ``golden.<domain>_id_seq`` — the sequence golden IDs are numbered from (never reused);
 
 and ``golden.releases``, one row per published release of any domain.
 """
@@ -57,10 +56,6 @@ releases = sa.Table(
     sa.PrimaryKeyConstraint("domain", "release"),
     schema="golden",
 )
-
-
-def id_sequence(domain: str) -> str:
-    return f"golden.{domain}_id_seq"
 
 
 @cache

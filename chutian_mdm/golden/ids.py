@@ -1,7 +1,7 @@
 """Stable golden IDs (DESIGN §6): a cluster inherits the ID of the previous golden record it
 overlaps most; when clusters merge the survivor keeps its ID and the other is retired with
 ``merged_into``; when one splits, the largest part keeps the ID and the others get new ones;
-IDs are never reused (they come from the sequence ``golden.<domain>_id_seq``).
+IDs are never reused (new ones are numbered after the highest in ``golden.<domain>_history``).
 
 Works on ``w_m`` (the run's members with their current xref entry). Most clusters of a run are
 *clean*: exactly the members of one previous golden record, no more, no fewer. They keep its ID
@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
-from ..db.golden_tables import id_sequence
 from ..domains.survivorship import GoldenSettings
 from ..errors import ConfigError
 
@@ -95,13 +94,16 @@ def assign_golden_ids(conn: sa.Connection, domain: str, settings: GoldenSettings
     new = int(run("SELECT count(*) FROM w_k k WHERE NOT k.clean AND NOT EXISTS "
                   "(SELECT 1 FROM w_assign a WHERE a.cluster_key = k.cluster_key)").scalar_one())
     if new:
-        sequence = id_sequence(domain)
-        first = int(run(f"SELECT nextval('{sequence}')").scalar_one())
+        # Numbered after the highest ID ever published: the history keeps every ID (retired ones
+        # too), so none is reused. Unlike a sequence, this is transactional: a publish that dies
+        # before committing burns no numbers, and the retry mints exactly the same IDs.
+        first = 1 + int(run(
+            f"SELECT coalesce(max(substring(golden_id FROM '[0-9]+$')::bigint), 0) "
+            f"FROM golden.{domain}_history").scalar_one())
         last = first + new - 1
         if last >= 10**settings.id_digits:
             raise ConfigError(f"golden IDs of {domain} would exceed {settings.id_digits} digits; "
                               "raise golden.id_digits in the schema file")
-        run(f"SELECT setval('{sequence}', {last})")
         prefix = str(settings.id_prefix).replace("'", "")
         run(f"""INSERT INTO w_cid
                 SELECT k.cluster_key, k.size,

@@ -18,9 +18,11 @@ import duckdb
 import pyarrow as pa
 import sqlalchemy as sa
 from splink import DuckDBAPI, Linker
+from splink.internals.exceptions import EMTrainingException, SplinkException
 
 from ..db import tables
 from ..errors import MdmError
+from ..log import event
 from .linker import QUIET, as_arrow, untrained_settings
 from .records import copy_in, copy_out, current_records, duckdb_connection, load_into_duckdb
 from .spec import MatchSpec, match_spec
@@ -99,12 +101,32 @@ def estimate_model(con: duckdb.DuckDBPyConnection, spec: MatchSpec, table: str =
     level = splink_logger.level
     splink_logger.setLevel(logging.ERROR)
     try:
-        linker.training.estimate_probability_two_random_records_match(
-            list(training.deterministic_rules), recall=training.recall
-        )
+        try:
+            linker.training.estimate_probability_two_random_records_match(
+                list(training.deterministic_rules), recall=training.recall
+            )
+        except SplinkException as exc:  # no pair meets the rules: keep the declared prior λ
+            event(logging.WARNING, "training_step_skipped",
+                  f"training: λ not estimated ({_first_line(exc)}); the declared prior stands")
+        settings_obj = linker._settings_obj  # Splink 5 keeps λ there; no public setter
+        if not 0.0 < settings_obj._probability_two_random_records_match < 1.0:
+            # No pair met the deterministic rules (an extract without duplicates): assume about one
+            # duplicate per record rather than none, so that later data can still link.
+            records = int(con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0])
+            settings_obj._probability_two_random_records_match = min(0.5, 2.0 / max(records - 1, 1))
+            event(logging.WARNING, "training_step_skipped",
+                  "training: no record pair met the deterministic rules; λ set to 2/(n-1) = "
+                  f"{settings_obj._probability_two_random_records_match:.3g} until data with duplicates is trained on")
         linker.training.estimate_u_using_random_sampling(max_pairs=training.max_pairs_for_u, seed=1)
         for rule in training.em_blocking_rules:
-            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            try:
+                linker.training.estimate_parameters_using_expectation_maximisation(rule)
+            except EMTrainingException as exc:
+                # Typical of a first extract without duplicates: the declared m priors stand
+                # until `chutian-mdm train` runs on data that has some.
+                event(logging.WARNING, "training_step_skipped",
+                      f"training: an EM session found no record pairs ({_first_line(exc)}); "
+                      "the declared m probabilities stand for its comparisons")
     finally:
         splink_logger.setLevel(level)
     settings = linker.misc.save_model_to_json()
@@ -116,6 +138,10 @@ def estimate_model(con: duckdb.DuckDBPyConnection, spec: MatchSpec, table: str =
         for column in _tf_columns(settings)
     }
     return settings, frequencies
+
+
+def _first_line(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
 
 
 def as_splink_frequencies(frequencies: dict[str, pa.Table]) -> dict[str, pa.Table]:
