@@ -194,3 +194,24 @@ def test_unreadable_files_fail_whole_with_one_line(database_url: str, engine: sa
     assert code in (1, 2)
     assert err.startswith(f"chutian-mdm: error: {path}") and err.count("\n") == 1
     assert counts(engine)[0] == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["ingest", "population; DROP TABLE staging.batches; --", "x.csv", "--source", "police"],
+    ["ingest", "population", "x.csv", "--source", "police' OR '1'='1"],
+    ["run", "population\"; DROP SCHEMA golden CASCADE; --"],
+    ["changes", "population_history; DELETE FROM golden.releases", "--since", "0"],
+    ["releases", "x' OR 1=1 --"],
+    ["train", "../../etc/passwd"],
+    ["golden", "show", "PSN-1'; DROP TABLE golden.releases; --"],
+])
+def test_hostile_identifiers_are_refused_before_any_sql(cli, engine: sa.Engine, tmp_path: Path,
+                                                        args: list[str]) -> None:
+    args = [str(tmp_path / a) if a == "x.csv" else a for a in args]
+    (tmp_path / "x.csv").write_text("人员编号,姓名\nP1,张伟\n", encoding="utf-8")
+    code, _, err = cli(*args)
+    assert code in (1, 2), err
+    assert err.startswith("chutian-mdm: error: ") and "Traceback" not in err
+    with engine.connect() as conn:  # nothing dropped, nothing written
+        assert conn.execute(sa.text("SELECT count(*) FROM staging.batches")).scalar_one() == 0
+        assert conn.execute(sa.text("SELECT count(*) FROM golden.releases")).scalar_one() == 0
