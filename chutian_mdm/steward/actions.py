@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from ..db.steward_tables import ACTIONS, steward_action_outcomes, steward_actions
 from ..errors import ConfigError, LockedError, MdmError
 from ..pipeline import Progress, RunResult, run_domain
-from .records import Key, golden_ids_of, key_text
+from .records import Key, golden_ids_of, key_text, release_changes
 
 
 class StewardError(MdmError):
@@ -243,9 +243,13 @@ def rerun(engine: sa.Engine, result: ActionResult, keys: Iterable[Key], progress
     with engine.begin() as conn:
         after = golden_ids_of(conn, result.domain, keys)
         result.golden_after = sorted(set(after.values()))
+        release = run.release.release if run.release else None
         if describe is not None:
             describe(conn, result, after)
-        release = run.release.release if run.release else None
+        else:
+            changes = release_changes(conn, result.domain, release, sorted({*result.golden_before,
+                                                                            *result.golden_after}))
+            result.message += f" (release {release}: {changes})" if changes else ""
         outcome = result.message or (f"published release {release}" if release else "no release: nothing changed")
         conn.execute(sa.insert(steward_action_outcomes).values(
             action_id=result.action_id, run_id=run.published_run_id or run.run_id, release=release,

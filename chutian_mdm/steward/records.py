@@ -81,3 +81,16 @@ def record_rows(conn: sa.Connection, domain: str, record_ids: Sequence[int],
                       staging.c.superseded_by_batch_id.is_(None).label("is_current"), *chosen
                       ).where(staging.c.record_id.in_(list(record_ids)))
     return {int(r.record_id): dict(r._mapping) for r in conn.execute(query)}
+
+
+def release_changes(conn: sa.Connection, domain: str, release: int | None, golden_ids: Sequence[str]) -> str:
+    """What release ``release`` did to these golden IDs, as text (``PSN-1 merged into PSN-2; …``)."""
+    if release is None:
+        return ""
+    rows = conn.execute(sa.text(f"""
+        SELECT golden_id, change, merged_into, split_from FROM golden.{domain}_changes
+        WHERE release = :r AND (golden_id = ANY(:g) OR merged_into = ANY(:g) OR split_from = ANY(:g))
+        ORDER BY golden_id"""), {"r": release, "g": list(golden_ids)}).all()
+    parts = [f"{r.golden_id} {r.change}" + (f" into {r.merged_into}" if r.merged_into else "")
+             + (f" from {r.split_from}" if r.split_from else "") for r in rows]
+    return "; ".join(parts)

@@ -30,7 +30,7 @@ from ..match.explain import RecordKey
 from ..match.spec import match_spec, thresholds
 from ..pipeline import Progress
 from .actions import ActionResult, Constraint, ReviewChange, StewardError, constraints_among, record_action, rerun
-from .records import Key, current_golden, current_record_ids, key_text
+from .records import Key, current_golden, current_record_ids, key_text, release_changes
 
 
 def _require_note(note: str | None) -> str:
@@ -117,18 +117,6 @@ def _open_reviews_between(conn: sa.Connection, domain: str, side_a: Sequence[Key
             or ((r.source_l, r.source_record_id_l) in b and (r.source_r, r.source_record_id_r) in a)]
 
 
-def _changes_text(conn: sa.Connection, domain: str, release: int | None, golden_ids: Sequence[str]) -> str:
-    if release is None:
-        return ""
-    rows = conn.execute(sa.text(f"""
-        SELECT golden_id, change, merged_into, split_from FROM golden.{domain}_changes
-        WHERE release = :r AND (golden_id = ANY(:g) OR merged_into = ANY(:g) OR split_from = ANY(:g))
-        ORDER BY golden_id"""), {"r": release, "g": list(golden_ids)}).all()
-    parts = [f"{r.golden_id} {r.change}" + (f" into {r.merged_into}" if r.merged_into else "")
-             + (f" from {r.split_from}" if r.split_from else "") for r in rows]
-    return "; ".join(parts)
-
-
 def merge_golden(engine: sa.Engine, golden_a: str, golden_b: str, *, steward: str, note: str | None,
                  progress: Progress | None = None, wait_seconds: float = 0.0) -> ActionResult:
     """Merge two current golden records of one domain: record must-links, re-run the domain and
@@ -162,7 +150,7 @@ def merge_golden(engine: sa.Engine, golden_a: str, golden_b: str, *, steward: st
     def describe(conn: sa.Connection, result: ActionResult, after: dict[Key, str]) -> None:
         survivors = sorted(set(after.values()))
         release = result.run.release.release if result.run and result.run.release else None
-        changes = _changes_text(conn, domain, release, [first, second])
+        changes = release_changes(conn, domain, release, [first, second])
         if len(survivors) == 1:
             result.message = f"merged {first} and {second} into {survivors[0]}" + (
                 f" (release {release}: {changes})" if changes else "")
@@ -209,7 +197,7 @@ def split_golden(engine: sa.Engine, golden_id: str, records: Sequence[RecordKey]
         part_ids = {after.get(k) for k in named}
         rest_ids = {after.get(k) for k in rest}
         release = result.run.release.release if result.run and result.run.release else None
-        changes = _changes_text(conn, domain, release, [golden])
+        changes = release_changes(conn, domain, release, [golden])
         if part_ids & rest_ids:
             result.message = f"split of {golden} did not hold: the named records are still with the rest"
             result.warnings.append(result.message)
