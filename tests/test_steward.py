@@ -142,6 +142,8 @@ def test_rejected_pair_is_kept_apart_and_undo_puts_it_back_in_the_queue(scli: Cl
     ok(scli("run", "population", "--full"))
     assert golden_of(db, "police", "P1_A") != golden_of(db, "police", "P1_B")
     assert [r.status for r in review_rows(db, "P1")] == ["rejected"]
+    shown = ok(scli("review", "show", str(review)))
+    assert "decided by" in shown and "steward cannot-link between these records" in shown
     action = as_json(scli("steward", "log", "--action", "review_reject", "--json"))[0]["action_id"]
     undone = as_json(scli("steward", "undo", str(action), "--note", "rejected by mistake", "--json"))
     assert undone["action"] == "undo" and undone["constraints_removed"][0]["kind"] == "cannot_link"

@@ -236,9 +236,12 @@ def rerun(engine: sa.Engine, result: ActionResult, keys: Iterable[Key], progress
     ``describe(conn, result)`` may add the action's own message and warnings."""
     try:
         run = run_domain(engine, result.domain, progress=progress, wait_seconds=wait_seconds)
-    except LockedError as exc:
-        raise LockedError(f"{exc}. Action {result.action_id} is recorded and takes effect with the next run "
-                          f"of {result.domain} (`chutian-mdm run {result.domain}`)") from exc
+    except MdmError as exc:  # locked, or the run failed: the decision stands, the next run applies it
+        wrapped = (LockedError if isinstance(exc, LockedError) else MdmError)(
+            f"{exc}. Action {result.action_id} is recorded and takes effect with the next run of {result.domain} "
+            f"(`chutian-mdm run {result.domain}`)")
+        wrapped.exit_code = exc.exit_code
+        raise wrapped from exc
     result.run = run
     with engine.begin() as conn:
         after = golden_ids_of(conn, result.domain, keys)
