@@ -52,7 +52,7 @@ class ReportData:
     previous_run_id: int | None
     batches: list[dict[str, Any]]
     all_batches: bool
-    quarantine_reasons: list[tuple[str, int]]
+    quarantine_reasons: list[tuple[str, int]]  # error rule -> quarantined rows it rejected
     cluster_sizes: list[tuple[str, int]]
     review_queued_by_run: list[tuple[str, int]]  # probability band -> pairs queued by this run
     review_open: dict[str, int]  # status -> pairs (the whole queue of the domain, now)
@@ -169,7 +169,8 @@ def gather(engine: sa.Engine, run_id: int | None = None, domain: str | None = No
             {"d": domain, "until": run["started_at"], "since": previous.started_at if previous else None}).mappings()]
         reasons = [(str(code), int(n)) for code, n in conn.execute(sa.text("""
             SELECT r->>'code' AS code, count(*) FROM staging.quarantine q, jsonb_array_elements(q.reasons) r
-            WHERE q.batch_id = ANY(:ids) GROUP BY 1 ORDER BY 2 DESC, 1"""),
+            WHERE q.batch_id = ANY(:ids) AND coalesce(r->>'severity', 'error') = 'error'
+            GROUP BY 1 ORDER BY 2 DESC, 1"""),
             {"ids": [b["batch_id"] for b in batches]})]
         limits = thresholds(domain)
         bands = _bands(limits.review, limits.match)

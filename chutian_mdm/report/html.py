@@ -101,7 +101,7 @@ def render(data: ReportData, generated_at: dt.datetime | None = None) -> str:
         _card(stats.get("candidate_pairs"), "comparisons (candidate pairs)"),
         _card(stats.get("matches"), "matches (links)"),
         _card(stats.get("clusters"), "clusters"),
-        _card(data.review_open.get("open", 0), "open review pairs"),
+        _card(data.review_open.get("open", 0), "open review pairs (now)"),
         _card(release["golden_records"] if release else None, "golden records"),
         "</div>",
     ]
@@ -130,7 +130,7 @@ def _ingest(data: ReportData) -> list[str]:
                numeric=(3, 4, 5, 6, 7)),
         '<div class="charts">',
         _figure(svg.horizontal_bars("quarantine-reasons", "Quarantined rows by reason", data.quarantine_reasons),
-                "Reasons of quarantined rows (a row may have several)"),
+                "Why rows were quarantined: the error rules (a row may break several)"),
         "</div>",
     ]
 
@@ -147,6 +147,7 @@ def _matching(data: ReportData, stats: dict[str, Any]) -> list[str]:
     seconds = [(name, float(value)) for name, value in (stats.get("seconds") or {}).items()]
     out = [
         "<h2>Matching</h2>",
+        f'<p class="meta">This run had nothing to do: {escape(stats["reason"])}.</p>' if stats.get("reason") else "",
         f'<p class="meta">match threshold {data.thresholds.get("match")}, review threshold '
         f'{data.thresholds.get("review")}' + (f"; matched everything: {escape(stats['full_reason'])}"
                                               if stats.get("full_reason") else "") + "</p>",
