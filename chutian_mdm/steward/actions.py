@@ -163,7 +163,9 @@ def _add(conn: sa.Connection, domain: str, steward: str, note: str | None,
          add: Sequence[Constraint]) -> list[dict[str, Any]]:
     if not add:
         return []
-    taken = [c for c in add if constraint_between(conn, domain, c.a, c.b) is not None]
+    involved = {key for c in add for key in (c.a, c.b)}
+    existing = {Constraint.from_json(c).pair for c in constraints_among(conn, domain, involved)}
+    taken = [c for c in add if c.pair in existing]
     if taken:
         raise StewardError(f"{domain}: already constrained: {', '.join(c.describe() for c in taken)}")
     rows = conn.execute(sa.text(f"""

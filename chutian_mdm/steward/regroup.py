@@ -108,13 +108,20 @@ def _must_links_to_hold(conn: sa.Connection, domain: str, part: Sequence[Key],
 
 def _open_reviews_between(conn: sa.Connection, domain: str, side_a: Sequence[Key],
                           side_b: Sequence[Key]) -> list[int]:
-    a, b = set(side_a), set(side_b)
-    rows = conn.execute(sa.text(
-        "SELECT review_id, source_l, source_record_id_l, source_r, source_record_id_r FROM mdm.review_queue "
-        "WHERE domain = :d AND status = 'open' ORDER BY review_id"), {"d": domain}).all()
-    return [r.review_id for r in rows
-            if ((r.source_l, r.source_record_id_l) in a and (r.source_r, r.source_record_id_r) in b)
-            or ((r.source_l, r.source_record_id_l) in b and (r.source_r, r.source_record_id_r) in a)]
+    """Open review entries with one record on each side."""
+    rows = conn.execute(sa.text("""
+        WITH a AS (SELECT * FROM unnest(CAST(:sa AS text[]), CAST(:ia AS text[])) AS a(source, rid)),
+             b AS (SELECT * FROM unnest(CAST(:sb AS text[]), CAST(:ib AS text[])) AS b(source, rid))
+        SELECT q.review_id FROM mdm.review_queue q
+        WHERE q.domain = :d AND q.status = 'open' AND (
+          (EXISTS (SELECT 1 FROM a WHERE a.source = q.source_l AND a.rid = q.source_record_id_l)
+           AND EXISTS (SELECT 1 FROM b WHERE b.source = q.source_r AND b.rid = q.source_record_id_r))
+          OR (EXISTS (SELECT 1 FROM b WHERE b.source = q.source_l AND b.rid = q.source_record_id_l)
+           AND EXISTS (SELECT 1 FROM a WHERE a.source = q.source_r AND a.rid = q.source_record_id_r)))
+        ORDER BY q.review_id"""), {
+        "d": domain, "sa": [k[0] for k in side_a], "ia": [k[1] for k in side_a],
+        "sb": [k[0] for k in side_b], "ib": [k[1] for k in side_b]})
+    return [int(r.review_id) for r in rows]
 
 
 def merge_golden(engine: sa.Engine, golden_a: str, golden_b: str, *, steward: str, note: str | None,
