@@ -200,7 +200,7 @@ def review_export(
                            ReviewFilter(domain, _status_filter(status), parse_band(band) if band else None, None),
                            encoding.lower())
     console.print(f"{count} review pair(s) written to {out}. Fill in decision (accept or reject) and note, "
-                  f"then: chutian-mdm review import {out.name}")
+                  f"then: chutian-mdm review import {out}")
 
 
 # -- merge and split -------------------------------------------------------------------------------
