@@ -21,6 +21,8 @@ from .demo import demo
 from .golden import changes, golden_app, releases
 from .ingest import batches, ingest, quarantine_app
 from .match import explain, run, runs, train
+from .report import report
+from .steward import merge, review_app, split, steward_app
 
 app = typer.Typer(
     name="chutian-mdm",
@@ -59,6 +61,11 @@ app.add_typer(indicator_commands.app, name="indicators")
 app.add_typer(golden_app, name="golden")
 app.command()(releases)
 app.command()(changes)
+app.add_typer(review_app, name="review")
+app.command()(merge)
+app.command()(split)
+app.add_typer(steward_app, name="steward")
+app.command()(report)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -190,10 +190,12 @@ def _prior_weight(model: StoredModel) -> float:
 
 def _constraint_notes(conn: sa.Connection, domain: str, left: RecordKey, right: RecordKey) -> list[str]:
     c = tables.constraints
-    a, b = sorted([(left.source, left.source_record_id), (right.source, right.source_record_id)])
-    kinds = conn.execute(sa.select(c.c.kind).where(
-        c.c.domain == domain, c.c.source_l == a[0], c.c.source_record_id_l == a[1],
-        c.c.source_r == b[0], c.c.source_record_id_r == b[1])).scalars().all()
+    # Stored in the database's order of (source, source_record_id), which follows its collation,
+    # not Python's: look for the pair both ways round.
+    a, b = (left.source, left.source_record_id), (right.source, right.source_record_id)
+    kinds = conn.execute(sa.select(c.c.kind).where(c.c.domain == domain, sa.or_(*(
+        sa.and_(c.c.source_l == x[0], c.c.source_record_id_l == x[1], c.c.source_r == y[0],
+                c.c.source_record_id_r == y[1]) for x, y in ((a, b), (b, a)))))).scalars().all()
     return [f"steward {kind.replace('_', '-')} between these records: it overrides the score" for kind in kinds]
 
 

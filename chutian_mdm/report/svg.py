@@ -21,9 +21,9 @@ def _fmt(value: float) -> str:
 
 
 def horizontal_bars(name: str, title: str, items: Sequence[tuple[str, float]], width: int = 640,
-                    value_format: str = "{:,.0f}") -> str:
+                    value_format: str = "{:,.0f}", label_width: int = 220) -> str:
     """One horizontal bar per (label, value); negative values extend left of the zero line."""
-    row, label_width, pad = 22, 220, 8
+    row, pad = 22, 8
     height = pad * 2 + row * max(len(items), 1) + 20
     values = [v for _, v in items] or [0.0]
     low, high = min(0.0, *values), max(0.0, *values)
@@ -43,8 +43,9 @@ def horizontal_bars(name: str, title: str, items: Sequence[tuple[str, float]], w
         parts.append(f'<text x="{label_width - 6}" y="{y + 15}" text-anchor="end">{escape(label)}</text>')
         parts.append(f'<rect class="bar" x="{x0:.1f}" y="{y + 3}" width="{max(bar, 0.5):.1f}" height="{row - 6}" '
                      f'fill="{colour}"><title>{escape(label)}: {escape(value_format.format(value))}</title></rect>')
-        parts.append(f'<text x="{x0 + bar + 4 if value >= 0 else x0 - 4:.1f}" y="{y + 15}" '
-                     f'text-anchor="{"start" if value >= 0 else "end"}">{escape(value_format.format(value))}</text>')
+        # A negative value is written right of the zero line, clear of the labels on the left.
+        parts.append(f'<text x="{x0 + bar + 4 if value >= 0 else zero + 4:.1f}" y="{y + 15}" '
+                     f'text-anchor="start">{escape(value_format.format(value))}</text>')
     parts.append(f'<line x1="{zero:.1f}" x2="{zero:.1f}" y1="{pad}" y2="{height - 20}" stroke="#555"/>')
     parts.append("</svg>")
     return "".join(parts)
@@ -79,5 +80,42 @@ def histogram(name: str, title: str, counts: Sequence[tuple[str, int]], width: i
     if y_label:
         parts.append(f'<text x="12" y="{top + plot_h / 2}" transform="rotate(-90 12 {top + plot_h / 2})" '
                      f'text-anchor="middle">{escape(y_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+LINK_COLOURS = {"link": BAR_COLOUR, "review": "#999999", "must_link": "#2e7d32", "cannot_link": NEGATIVE_COLOUR}
+
+
+def network(name: str, title: str, nodes: Sequence[str], edges: Sequence[tuple[int, int, str, str]],
+            size: int = 480) -> str:
+    """Nodes on a circle, joined by edges ``(node a, node b, kind, label)``; ``kind`` picks the
+    colour (LINK_COLOURS: link, review, must_link, cannot_link); review and cannot-link edges
+    are dashed. For a cluster view: a golden record's source records and what joins them."""
+    import math
+
+    width = size + 280  # room for the labels of the nodes left and right of the circle
+    centre, middle, radius = width / 2, size / 2, size / 2 - 60
+    points = [(centre + radius * math.cos(2 * math.pi * i / max(len(nodes), 1) - math.pi / 2),
+               middle + radius * math.sin(2 * math.pi * i / max(len(nodes), 1) - math.pi / 2))
+              for i in range(len(nodes))]
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" data-chart="{escape(name)}" width="{width}" '
+             f'height="{size}" viewBox="0 0 {width} {size}" style="{FONT}" role="img">',
+             f"<title>{escape(title)}</title>"]
+    for a, b, kind, label in edges:
+        (x1, y1), (x2, y2) = points[a], points[b]
+        dash = ' stroke-dasharray="5 4"' if kind in ("review", "cannot_link") else ""
+        parts.append(f'<line class="edge {escape(kind)}" x1="{x1:.1f}" y1="{y1:.1f}" x2="{x2:.1f}" y2="{y2:.1f}" '
+                     f'stroke="{LINK_COLOURS.get(kind, "#555")}" stroke-width="2"{dash}>'
+                     f"<title>{escape(label)}</title></line>")
+        if label:
+            parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{(y1 + y2) / 2 - 3:.1f}" text-anchor="middle" '
+                         f'fill="#333">{escape(label)}</text>')
+    for (x, y), label in zip(points, nodes, strict=True):
+        parts.append(f'<circle class="node" cx="{x:.1f}" cy="{y:.1f}" r="7" fill="{BAR_COLOUR}"/>')
+        anchor = "start" if x > centre + 1 else "end" if x < centre - 1 else "middle"
+        dx = 10 if anchor == "start" else -10 if anchor == "end" else 0
+        dy = -10 if y < middle and anchor == "middle" else 18 if anchor == "middle" else 4
+        parts.append(f'<text x="{x + dx:.1f}" y="{y + dy:.1f}" text-anchor="{anchor}">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
