@@ -3,6 +3,10 @@
     load current records ─▶ (train a model the first time) ─▶ score new pairs ─▶ cluster
         ─▶ write edges, cluster members, review queue ─▶ run succeeded
 
+A domain that matches by key (``KeySpec``: macro-economic values) has no model and no scoring:
+its records are linked by key, clustered under the same constraints, and its review pairs are the
+ones the domain declares (values that disagree).
+
 ``run_domain`` is the one entry point; a later stage (publishing golden records) is appended
 after clustering. Runs of a domain never overlap (a PostgreSQL advisory lock), and a failed run
 is recorded as failed and leaves every earlier result untouched (one transaction for results).
@@ -27,11 +31,20 @@ from .db.locks import domain_lock
 from .failpoints import failpoint
 from .golden import ReleaseResult, publish_release
 from .match import store
+from .match.keyed import KEY_THRESHOLDS, key_edges, key_review_pairs
 from .match.members import cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
 from .match.records import current_records, duckdb_connection, fetch_count, load_into_duckdb, run_sql
 from .match.score import EDGE_SCHEMA, score_pairs
-from .match.spec import MatchSpec, Thresholds, configuration_fingerprint, match_spec, thresholds
+from .match.spec import (
+    KeySpec,
+    MatchSpec,
+    Thresholds,
+    configuration_fingerprint,
+    key_fingerprint,
+    matching_of,
+    thresholds,
+)
 
 
 class Progress(Protocol):
@@ -75,7 +88,8 @@ def run_domain(engine: sa.Engine, domain: str, full: bool = False,
 
     A run killed earlier is recorded as failed when the next one starts; if it was killed after
     its clusters were committed but before its release was, the next run publishes them."""
-    spec, limits = match_spec(domain), thresholds(domain)
+    spec = matching_of(domain)
+    limits = thresholds(domain) if isinstance(spec, MatchSpec) else KEY_THRESHOLDS
     started = time.perf_counter()
     timings: dict[str, float] = {}
     shown = progress or _Silent()
@@ -83,7 +97,10 @@ def run_domain(engine: sa.Engine, domain: str, full: bool = False,
         _fail_interrupted_runs(engine, domain)
         con = duckdb_connection()
         try:
-            result = _run(engine, con, domain, spec, limits, full, shown, started, timings)
+            if isinstance(spec, KeySpec):
+                result = _run_by_key(engine, con, domain, spec, full, shown, started, timings)
+            else:
+                result = _run(engine, con, domain, spec, limits, full, shown, started, timings)
         finally:
             con.close()
         if not publish:
@@ -222,6 +239,73 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
             conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
                 status="failed", finished_at=dt.datetime.now(dt.UTC), error=f"{type(exc).__name__}: {exc}"))
         raise
+
+
+def _run_by_key(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: KeySpec, full: bool,
+                progress: Progress, started: float, timings: dict[str, float]) -> RunResult:
+    """A run of a domain that matches by key: every current record is grouped afresh (one SQL
+    statement), so there is nothing incremental to it beyond noticing that nothing changed."""
+    with _timed(timings, "load", progress, f"{domain}: loading current records"), engine.connect() as conn:
+        records = current_records(conn, domain, spec)
+        load_into_duckdb(con, "records", records, spec)
+        previous = _previous_run(conn, domain)
+        previous_ids = store.record_ids_of_run(conn, previous["run_id"]) if previous else None
+        constraint_rows, constraint_state = store.constraints(conn, domain)
+    if records.num_rows == 0:
+        run_id = _start_run(engine, domain, "incremental", None)
+        return _finish_nothing_to_do(engine, run_id, domain, 0, None, False, started,
+                                     "no current records (ingest some first)")
+    configuration = key_fingerprint(spec)
+    full_reason = ("requested (--full)" if full else "first run of this domain" if previous is None
+                   else "the matching configuration (key or review rule) changed"
+                   if previous["stats"].get("configuration") != configuration else None)
+    new_count = records.num_rows if previous_ids is None else _not_in(records, previous_ids)
+    changed = previous_ids is None or new_count > 0 or _not_in(previous_ids, records) > 0
+    run_id = _start_run(engine, domain, "full" if full_reason else "incremental", None)
+    try:
+        if (full_reason is None and not changed and previous is not None
+                and previous["stats"].get("constraints") == constraint_state):
+            return _finish_nothing_to_do(engine, run_id, domain, records.num_rows, None, False, started)
+        with _timed(timings, "cluster", progress, f"{domain}: grouping records by {', '.join(spec.key)}"):
+            con.register("__edges", key_edges(con, spec))
+            outcome = cluster_records(con, spec, KEY_THRESHOLDS, constraint_rows, run_id, domain)
+        failpoint("match:scored")
+        with _timed(timings, "write", progress, f"{domain}: writing clusters"), engine.begin() as conn:
+            store.insert_cluster_members(conn, outcome.members)
+            queued, superseded = store.update_review_queue(conn, domain, run_id,
+                                                           key_review_pairs(conn, domain, spec, run_id))
+            stats = {
+                "records": records.num_rows, "compared_records": new_count, "candidate_pairs": 0,
+                "new_edges": 0, "matches": outcome.matches, "review_pairs": queued,
+                "review_superseded": superseded, "clusters": outcome.clusters,
+                "multi_record_clusters": outcome.multi_record_clusters,
+                "refused_by_cannot_link": outcome.refused_by_cannot_link,
+                "refused_by_exclusive_key": outcome.refused_by_exclusive_key,
+                "conflicting_must_links": outcome.conflicting_must_links,
+                "constraints": constraint_state, "configuration": configuration, "key": list(spec.key),
+                "full_reason": full_reason, "seconds": timings,
+            }
+            conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
+                status="succeeded", finished_at=dt.datetime.now(dt.UTC), stats=stats))
+        return RunResult(
+            run_id=run_id, domain=domain, mode="full" if full_reason else "incremental", status="succeeded",
+            records=records.num_rows, compared_records=new_count, candidate_pairs=0, matches=outcome.matches,
+            review_pairs=queued, clusters=outcome.clusters, model_id=None, model_version=None,
+            trained_model=False, full_reason=full_reason, seconds=round(time.perf_counter() - started, 3),
+            stats=stats)
+    except BaseException as exc:
+        with engine.begin() as conn:
+            conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
+                status="failed", finished_at=dt.datetime.now(dt.UTC), error=f"{type(exc).__name__}: {exc}"))
+        raise
+
+
+def _not_in(records: pa.Table, others: pa.Table) -> int:
+    """How many ``record_id``s of ``records`` are not among those of ``others``."""
+    import pyarrow.compute as pc
+
+    found = pc.is_in(records.column("record_id"), value_set=others.column("record_id"))
+    return int(pc.sum(pc.invert(found)).as_py() or 0)
 
 
 def _previous_run(conn: sa.Connection, domain: str) -> dict[str, Any] | None:

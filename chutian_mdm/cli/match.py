@@ -13,7 +13,7 @@ from rich.table import Table
 from ..errors import ExitCode
 from ..match.explain import Explanation, RecordKey, explain_pair
 from ..match.model import StoredModel, train_model
-from ..match.spec import match_spec, matching_domains
+from ..match.spec import match_spec, matching_domains, matching_of
 from ..pipeline import RunResult, list_runs, run_domain
 from ._common import console, err_console, print_json, show_progress, state
 
@@ -56,7 +56,7 @@ def run(
     """
     names = domains or matching_domains()
     for name in names:
-        match_spec(name)  # an unknown or non-matching domain fails before any work
+        matching_of(name)  # an unknown or non-matching domain fails before any work
     engine = state(ctx).engine()
     results: list[RunResult] = []
     with stage_display(show_progress(quiet)) as stages:
@@ -111,7 +111,8 @@ def _print_match(r: RunResult) -> None:
         return
     if r.full_reason and r.full_reason != "requested (--full)":
         console.print(f"{r.domain}: matching every record: {r.full_reason}.")
-    table = Table(title=f"Run {r.run_id}: {r.domain} ({r.mode}, model v{r.model_version}, {r.seconds:.1f} s)")
+    how = f"model v{r.model_version}" if r.model_version is not None else "matched by key, no model"
+    table = Table(title=f"Run {r.run_id}: {r.domain} ({r.mode}, {how}, {r.seconds:.1f} s)")
     table.add_column("")
     table.add_column("", justify="right")
     for label, value in (
@@ -200,7 +201,7 @@ def runs(
 ) -> None:
     """List matching runs, newest first: mode, status, model, records, clusters."""
     if domain:
-        match_spec(domain)
+        matching_of(domain)
     rows = list_runs(state(ctx).engine(), domain, limit)
     if as_json:
         print_json(rows)

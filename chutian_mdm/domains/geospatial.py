@@ -15,6 +15,7 @@ At ingest, per row:
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from ..standardize import addresses, divisions, geo
 from .base import Columns, Report
@@ -96,3 +97,110 @@ def _check_coordinates(columns: Columns, report: Report) -> None:
         if point is not None:
             out_lon[i], out_lat[i] = round(point[0], 7), round(point[1], 7)
     columns["longitude_wgs84"], columns["latitude_wgs84"] = out_lon, out_lat
+
+
+# -- Matching (the engine is chutian_mdm/match; thresholds are in schemas/geospatial.yaml) ------
+
+# Parts of the matching key (``420111|卓刀泉路303号18栋4单元1202室``), written the standard way
+# at ingest whichever way the department wrote them: DuckDB SQL over ``address_key``.
+_LOCAL = "split_part(address_key, '|', 2)"
+_KEY_PARTS = {
+    "county": "nullif(split_part(address_key, '|', 1), '')",
+    "road": f"nullif(regexp_extract({_LOCAL}, '^(.*?)\\d+(-\\d+)?号', 1), '')",
+    "door": f"nullif(regexp_extract({_LOCAL}, '(\\d+(-\\d+)?)号', 1), '')",
+    # building, unit and room (18栋4单元1202室): what distinguishes flats behind one door
+    "rooms": f"nullif(regexp_extract({_LOCAL}, '\\d+(-\\d+)?号(.*)$', 2), '')",
+}
+
+
+def _distance(left: str, right: str) -> str:
+    """SQL: great-circle distance in metres between the WGS-84 points of a pair (haversine);
+    ``left``/``right`` format a column name for each side (``{}_l`` or ``l.{}``)."""
+    lon_l, lat_l = left.format("longitude_wgs84"), left.format("latitude_wgs84")
+    lon_r, lat_r = right.format("longitude_wgs84"), right.format("latitude_wgs84")
+    return (f"2 * 6371008.8 * asin(sqrt(power(sin(radians({lat_r} - {lat_l}) / 2), 2) + "
+            f"cos(radians({lat_l})) * cos(radians({lat_r})) * power(sin(radians({lon_r} - {lon_l}) / 2), 2)))")
+
+
+_DISTANCE = _distance("{}_l", "{}_r")
+# The same standard address down to the door is the same place — unless the coordinates of the
+# two records lie far apart (then the model and a steward decide).
+_SAME_PLACE = ("l.address_key = r.address_key AND l.door IS NOT NULL AND (l.longitude_wgs84 IS NULL OR "
+               f"r.longitude_wgs84 IS NULL OR {_distance('l.{}', 'r.{}')} <= 100)")
+
+
+def _comparisons() -> list[Any]:
+    """Place comparisons, most specific level first (DuckDB SQL over ``x_l`` / ``x_r``)."""
+    import splink.comparison_library as cl
+
+    def null(condition: str) -> dict[str, Any]:
+        return {"sql_condition": condition, "label_for_charts": "missing", "is_null_level": True}
+
+    def level(condition: str, label: str, m: float, **options: Any) -> dict[str, Any]:
+        return {"sql_condition": condition, "label_for_charts": label, "m_probability": m, **options}
+
+    def else_level(m: float, **options: Any) -> dict[str, Any]:
+        return level("ELSE", "different", m, **options)
+
+    def comparison(name: str, levels: list[dict[str, Any]]) -> Any:
+        return cl.CustomComparison(output_column_name=name, comparison_levels=list[Any](levels))
+
+    def same(column: str, m: float) -> Any:
+        return comparison(column, [null(f"{column}_l IS NULL OR {column}_r IS NULL"),
+                                   level(f"{column}_l = {column}_r", "same", m), else_level(1 - m)])
+
+    return [
+        comparison("address", [
+            null("address_key_l IS NULL OR address_key_r IS NULL"),
+            level("address_key_l = address_key_r", "same standard address", 0.9),
+            # A road name written differently (a typo, an old name): the same door and flat.
+            level("county_l = county_r AND door_l = door_r AND rooms_l IS NOT DISTINCT FROM rooms_r",
+                  "same door and flat, road differs", 0.03),
+            level("county_l = county_r AND road_l = road_r AND door_l = door_r",
+                  "same door, building or flat differs", 0.03),
+            else_level(0.04),
+        ]),
+        comparison("distance", [
+            null("longitude_wgs84_l IS NULL OR longitude_wgs84_r IS NULL"),
+            level(f"{_DISTANCE} <= 20", "within 20 m", 0.9),
+            level(f"{_DISTANCE} <= 100", "within 100 m", 0.05),
+            level(f"{_DISTANCE} <= 1000", "within 1 km", 0.03),
+            else_level(0.02),
+        ]),
+        same("place_name", 0.9),
+        same("township", 0.8),
+        same("community", 0.8),
+    ]
+
+
+def _matching() -> Any:
+    from splink import block_on
+
+    from ..match.spec import MatchSpec, Training
+
+    return MatchSpec(
+        reads=("address_key", "township", "community", "longitude_wgs84", "latitude_wgs84", "place_name"),
+        derived=_KEY_PARTS,
+        comparisons=_comparisons,
+        blocking_rules=(
+            block_on("address_key"),
+            block_on("county", "road", "door"),
+            block_on("county", "door", "rooms"),  # the road written differently
+        ),
+        deterministic_rules=(_SAME_PLACE,),
+        # A door, a building and a flat are different places; so are two flats behind one door,
+        # which share coordinates: the model alone links a pair only when all of them agree.
+        link_conditions={
+            "the same county, door, building, unit and room":
+                "l.county = r.county AND l.door IS NOT DISTINCT FROM r.door "
+                "AND l.rooms IS NOT DISTINCT FROM r.rooms",
+        },
+        training=Training(
+            deterministic_rules=(_SAME_PLACE,),
+            recall=0.95,
+            em_blocking_rules=(block_on("address_key"), block_on("county", "road", "door")),
+        ),
+    )
+
+
+MATCHING = _matching()
