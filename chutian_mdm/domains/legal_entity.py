@@ -251,3 +251,52 @@ def _matching() -> Any:
 
 MATCHING = _matching()
 
+
+# -- Links to the other databases (declared in schemas/links.yaml; chutian_mdm/golden/links.py) ---
+
+def _representative_links() -> str:
+    """The golden person who is an entity's legal representative: by citizen ID — the golden
+    record's, else the one its source records give for the same representative (same pinyin) —
+    or, when no ID is known at all, the only person of that name in the entity's county, else
+    its city (household or address there)."""
+    return """
+        WITH entity AS (
+          SELECT golden_id, legal_representative AS name, legal_representative_pinyin AS pinyin,
+                 legal_representative_id AS citizen_id, division_code
+          FROM golden.legal_entity WHERE legal_representative IS NOT NULL OR legal_representative_id IS NOT NULL),
+        member_ids AS (
+          SELECT e.golden_id, min(s.legal_representative_id) AS citizen_id
+          FROM entity e
+          JOIN golden.legal_entity_xref x ON x.golden_id = e.golden_id AND x.valid_to_release IS NULL
+          JOIN staging.legal_entity s ON s.record_id = x.record_id
+          WHERE e.citizen_id IS NULL AND s.legal_representative_id IS NOT NULL
+            AND s.legal_representative_pinyin = e.pinyin
+          GROUP BY e.golden_id HAVING count(DISTINCT s.legal_representative_id) = 1),
+        ids AS (
+          SELECT golden_id, citizen_id FROM entity WHERE citizen_id IS NOT NULL
+          UNION ALL SELECT golden_id, citizen_id FROM member_ids),
+        namesakes AS (
+          SELECT e.golden_id, p.golden_id AS person,
+                 CASE WHEN e.division_code IN (p.household_division_code, p.address_division) THEN 1 ELSE 2 END AS level
+          FROM entity e JOIN golden.population p ON p.name = e.name
+          WHERE e.division_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ids i WHERE i.golden_id = e.golden_id)
+            AND (left(p.household_division_code, 4) = left(e.division_code, 4)
+                 OR left(p.address_division, 4) = left(e.division_code, 4))),
+        ranked AS (
+          SELECT golden_id, person, level, min(level) OVER (PARTITION BY golden_id) AS best,
+                 count(*) OVER (PARTITION BY golden_id, level) AS candidates
+          FROM namesakes)
+        SELECT i.golden_id AS from_golden_id, p.golden_id AS to_golden_id, 'citizen_id' AS method
+        FROM ids i JOIN golden.population p ON p.citizen_id = i.citizen_id
+        UNION ALL
+        SELECT golden_id, person, CASE level WHEN 1 THEN 'name_county' ELSE 'name_city' END
+        FROM ranked WHERE level = best AND candidates = 1"""
+
+
+def _registered_address_links() -> str:
+    from ..golden.links import address_link_query
+
+    return address_link_query("legal_entity", "registered_address_standard")
+
+
+LINKS = {"legal_representative": _representative_links, "registered_address": _registered_address_links}
