@@ -48,7 +48,7 @@ def test_sample_places_get_the_true_standard_address_and_wgs84_point(engine: sa.
     entity_of = {r["source_record_id"]: r["entity_id"] for r in truth("geospatial.csv")}
     entities = {r["entity_id"]: r for r in truth("geospatial_entities.csv")}
     rows = staged(engine, "geospatial")
-    assert len(rows) == 317  # 318 rows, one quarantined (empty 标准地址)
+    assert len(rows) == 310  # 311 rows, one quarantined (empty 标准地址)
     keys: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         entity = entities[entity_of[row["source_record_id"]]]
@@ -68,10 +68,10 @@ def test_sample_places_get_the_true_standard_address_and_wgs84_point(engine: sa.
 def test_swapped_coordinates_are_fixed_with_a_note_not_dropped(engine: sa.Engine) -> None:
     ingest_file(engine, "geospatial", SAMPLES / "geospatial" / "natural_resources.csv", "natural_resources")
     swapped = {r["source_record_id"]: r for r in staged(engine, "geospatial") if flags(r, "coordinates_swapped")}
-    assert set(swapped) == {"4201020000000677", "4205020000001003", "4206060000001459"}
-    row = swapped["4201020000000677"]
-    assert (row["longitude"], row["latitude"]) == (114.365075, 30.609931)
-    assert row["longitude_wgs84"] == 114.365075
+    assert set(swapped) == {"4201020000001245", "4200000000001289"}
+    row = swapped["4201020000001245"]
+    assert (row["longitude"], row["latitude"]) == (114.345614, 30.616278)
+    assert row["longitude_wgs84"] == 114.345614
     assert flags(row, "coordinates_swapped")[0]["severity"] == "note"
 
 
