@@ -105,6 +105,21 @@ def test_empty_components_are_filled_from_the_address_and_conflicts_flagged(engi
     assert flags(third, "crs_missing") and third["longitude"] == 114.36 and third["longitude_wgs84"] is None
 
 
+def test_an_ambiguous_county_is_placed_by_the_city_column(engine: sa.Engine, tmp_path: Path) -> None:
+    """青山区 is in 武汉 and in 包头: without a division code, the 市 column says which."""
+    path = tmp_path / "places.csv"
+    rows = [["G1", "青山区友谊大道747号5栋", "", "武汉市", "青山区", "", "", "", "", "", "", "", "", "", "", "", "",
+             ""],
+            ["G2", "青山区友谊大道747号5栋", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([GEO_HEADERS, *rows])
+    ingest_file(engine, "geospatial", path, "natural_resources")
+    placed, unplaced = staged(engine, "geospatial")
+    assert placed["address_key"] == "420107|友谊大道747号5栋" and placed["division_code"] == "420107"
+    assert placed["address_standard"] == "湖北省武汉市青山区友谊大道747号5栋"
+    assert unplaced["address_key"] is None and unplaced["division_code"] is None
+
+
 # -- population ------------------------------------------------------------------------------------
 
 

@@ -48,7 +48,9 @@ def _check_addresses(columns: Columns, report: Report) -> None:
             report(i, "division_code", "address_division_conflict",
                    f"division code {code} ({code_names[i] or 'unknown'}) is not where the address "
                    f"{text!r} lies ({divisions.name_of(parsed.division_code)}, {parsed.division_code})")
-        completed = addresses.complete_with(parsed, code)
+        # No division code beside the text: the component columns may still say where it is
+        # (青山区 is in 武汉 and in 包头; the 市 column tells which).
+        completed = addresses.complete_with(parsed, code or _division_of(columns["city"][i], columns["county"][i]))
         merged: dict[str, str] = {}
         filled: list[str] = []
         for part in addresses.COMPONENTS:
@@ -73,6 +75,21 @@ def _check_addresses(columns: Columns, report: Report) -> None:
         final = addresses.with_parts(completed, merged)
         standard[i], division[i], keys[i] = final.standard(), final.division_code, final.key()
     columns["address_key"] = keys
+
+
+@lru_cache(maxsize=4096)
+def _division_of(city: str | None, county: str | None) -> str | None:
+    """The division code the 市 and 区县 columns name, when they name exactly one current one."""
+    city_name, county_name = _normalize("city", city), _normalize("county", county)
+    cities = [c for c in divisions.find_codes(city_name, "city") if not divisions.table()[c].retired] \
+        if city_name else []
+    within = cities[0] if len(cities) == 1 else None
+    if county_name:
+        counties = [c for c in divisions.find_codes(county_name, "county", within=within)
+                    if not divisions.table()[c].retired]
+        if len(counties) == 1:
+            return counties[0]
+    return within
 
 
 def _check_coordinates(columns: Columns, report: Report) -> None:
@@ -123,6 +140,10 @@ def _distance(left: str, right: str) -> str:
 
 
 _DISTANCE = _distance("{}_l", "{}_r")
+# Road names alike: the same, one character apart in names of four or more (南街 and 北街, 邓城大道
+# and 襄州大道 are different roads), or one name inside the other (镇夷兴大道 / 夷兴大道).
+_ROADS_ALIKE = ("{l} IS NOT DISTINCT FROM {r} OR (levenshtein({l}, {r}) <= 1 AND least(length({l}), length({r})) >= 4) "
+                "OR contains({l}, {r}) OR contains({r}, {l})")
 # The same standard address down to the door is the same place — unless the coordinates of the
 # two records lie far apart (then the model and a steward decide).
 _SAME_PLACE = ("l.address_key = r.address_key AND l.door IS NOT NULL AND (l.longitude_wgs84 IS NULL OR "
@@ -153,9 +174,11 @@ def _comparisons() -> list[Any]:
         comparison("address", [
             null("address_key_l IS NULL OR address_key_r IS NULL"),
             level("address_key_l = address_key_r", "same standard address", 0.9),
-            # A road name written differently (a typo, an old name): the same door and flat.
-            level("county_l = county_r AND door_l = door_r AND rooms_l IS NOT DISTINCT FROM rooms_r",
-                  "same door and flat, road differs", 0.03),
+            # A road name written a little differently (a typo, a prefix the parser kept): the
+            # same door and flat. Two roads of a district often share a door number.
+            level(f"county_l = county_r AND door_l = door_r AND rooms_l IS NOT DISTINCT FROM rooms_r "
+                  f"AND ({_ROADS_ALIKE.format(l='road_l', r='road_r')})",
+                  "same door and flat, road nearly the same", 0.03),
             level("county_l = county_r AND road_l = road_r AND door_l = door_r",
                   "same door, building or flat differs", 0.03),
             else_level(0.04),
@@ -194,6 +217,7 @@ def _matching() -> Any:
             "the same county, door, building, unit and room":
                 "l.county = r.county AND l.door IS NOT DISTINCT FROM r.door "
                 "AND l.rooms IS NOT DISTINCT FROM r.rooms",
+            "the same road, or nearly": _ROADS_ALIKE.format(l="l.road", r="r.road"),
         },
         training=Training(
             deterministic_rules=(_SAME_PLACE,),
