@@ -83,6 +83,7 @@ def run_result_json(r: RunResult) -> dict[str, Any]:
             "golden_records": r.release.golden_records, "created": r.release.created,
             "updated": r.release.updated, "merged": r.release.merged, "split": r.release.split,
             "retired": r.release.retired, "message": r.release.message,
+            "link_release": r.release.link_release,
         },
     }
 
@@ -98,7 +99,9 @@ def _print_result(r: RunResult) -> None:
     console.print(
         f"{r.domain}: published release {release.release} (run {r.published_run_id}): "
         f"{release.golden_records:,} golden records — {release.created:,} created, {release.updated:,} updated, "
-        f"{release.merged:,} merged, {release.split:,} split, {release.retired:,} retired.")
+        f"{release.merged:,} merged, {release.split:,} split, {release.retired:,} retired"
+        + (f"; links across the databases as link release {release.link_release}." if release.link_release
+           else "."))
 
 
 def _print_match(r: RunResult) -> None:
