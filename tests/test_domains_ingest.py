@@ -110,14 +110,16 @@ def test_an_ambiguous_county_is_placed_by_the_city_column(engine: sa.Engine, tmp
     path = tmp_path / "places.csv"
     rows = [["G1", "青山区友谊大道747号5栋", "", "武汉市", "青山区", "", "", "", "", "", "", "", "", "", "", "", "",
              ""],
-            ["G2", "青山区友谊大道747号5栋", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]]
+            ["G2", "青山区友谊大道747号5栋", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+            ["G3", "青山区友谊大道747号5栋", "", "武汉市", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]]
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle).writerows([GEO_HEADERS, *rows])
     ingest_file(engine, "geospatial", path, "natural_resources")
-    placed, unplaced = staged(engine, "geospatial")
+    placed, unplaced, by_city = staged(engine, "geospatial")
     assert placed["address_key"] == "420107|友谊大道747号5栋" and placed["division_code"] == "420107"
     assert placed["address_standard"] == "湖北省武汉市青山区友谊大道747号5栋"
     assert unplaced["address_key"] is None and unplaced["division_code"] is None
+    assert by_city["address_key"] == placed["address_key"]  # the county as the text names it
 
 
 # -- population ------------------------------------------------------------------------------------

@@ -50,7 +50,8 @@ def _check_addresses(columns: Columns, report: Report) -> None:
                    f"{text!r} lies ({divisions.name_of(parsed.division_code)}, {parsed.division_code})")
         # No division code beside the text: the component columns may still say where it is
         # (青山区 is in 武汉 and in 包头; the 市 column tells which).
-        completed = addresses.complete_with(parsed, code or _division_of(columns["city"][i], columns["county"][i]))
+        completed = addresses.complete_with(
+            parsed, code or _division_of(columns["city"][i], columns["county"][i] or parsed.county))
         merged: dict[str, str] = {}
         filled: list[str] = []
         for part in addresses.COMPONENTS:
