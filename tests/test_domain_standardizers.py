@@ -78,7 +78,8 @@ def test_the_same_trade_name_in_two_cities_keeps_its_city_apart() -> None:
 
 def test_a_trade_name_that_is_also_a_city_stays_in_the_key_after_the_city_prefix() -> None:
     """宜昌市安康超市: 安康 is the trade name (安康市 lies in 陕西, not inside 宜昌市)."""
-    variants = ["宜昌市安康超市有限公司", "宜昌安康超市有限公司", "（宜昌）安康超市有限公司", "湖北省宜昌市安康超市有限公司"]
+    variants = ["宜昌市安康超市有限公司", "宜昌安康超市有限公司", "（宜昌）安康超市有限公司",
+                "湖北省宜昌市安康超市有限公司"]
     assert {(orgs.org_name(v).derived["normalized"], orgs.org_name(v).derived["region"]) for v in variants} == \
         {("安康超市", "宜昌市")}
     assert orgs.org_name("湖北省武汉市安瑞物流有限公司").derived["region"] == "武汉市"  # nested prefixes still go
