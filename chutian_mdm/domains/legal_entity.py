@@ -275,22 +275,35 @@ def _representative_links() -> str:
         ids AS (
           SELECT golden_id, citizen_id FROM entity WHERE citizen_id IS NOT NULL
           UNION ALL SELECT golden_id, citizen_id FROM member_ids),
-        namesakes AS (
-          SELECT e.golden_id, p.golden_id AS person,
-                 CASE WHEN e.division_code IN (p.household_division_code, p.address_division) THEN 1 ELSE 2 END AS level
-          FROM entity e JOIN golden.population p ON p.name = e.name
-          WHERE e.division_code IS NOT NULL AND NOT EXISTS (SELECT 1 FROM ids i WHERE i.golden_id = e.golden_id)
-            AND (left(p.household_division_code, 4) = left(e.division_code, 4)
-                 OR left(p.address_division, 4) = left(e.division_code, 4))),
-        ranked AS (
-          SELECT golden_id, person, level, min(level) OVER (PARTITION BY golden_id) AS best,
-                 count(*) OVER (PARTITION BY golden_id, level) AS candidates
-          FROM namesakes)
+        -- Entities without any ID of their representative: found by name. The persons of those
+        -- names are counted per county and city (household or address there, each person once)
+        -- before the join, so that a common name never multiplies the entities by its namesakes.
+        unidentified AS (
+          SELECT e.golden_id, e.name, e.division_code FROM entity e
+          WHERE e.name IS NOT NULL AND e.division_code IS NOT NULL
+            AND NOT EXISTS (SELECT 1 FROM ids i WHERE i.golden_id = e.golden_id)),
+        placed AS (
+          SELECT name, golden_id, household_division_code AS code FROM golden.population
+          WHERE household_division_code IS NOT NULL AND name IN (SELECT name FROM unidentified)
+          UNION
+          SELECT name, golden_id, address_division FROM golden.population
+          WHERE address_division IS NOT NULL AND name IN (SELECT name FROM unidentified)),
+        in_county AS (SELECT name, code, count(*) AS persons, min(golden_id) AS person FROM placed GROUP BY 1, 2),
+        in_city AS (
+          SELECT name, city, count(*) AS persons, min(golden_id) AS person
+          FROM (SELECT DISTINCT name, golden_id, left(code, 4) AS city FROM placed) p GROUP BY 1, 2),
+        by_name AS (
+          SELECT u.golden_id, county.persons AS in_county, county.person AS county_person,
+                 city.persons AS in_city, city.person AS city_person
+          FROM unidentified u
+          LEFT JOIN in_county county ON county.name = u.name AND county.code = u.division_code
+          LEFT JOIN in_city city ON city.name = u.name AND city.city = left(u.division_code, 4))
         SELECT i.golden_id AS from_golden_id, p.golden_id AS to_golden_id, 'citizen_id' AS method
         FROM ids i JOIN golden.population p ON p.citizen_id = i.citizen_id
         UNION ALL
-        SELECT golden_id, person, CASE level WHEN 1 THEN 'name_county' ELSE 'name_city' END
-        FROM ranked WHERE level = best AND candidates = 1"""
+        SELECT golden_id, county_person, 'name_county' FROM by_name WHERE in_county = 1
+        UNION ALL
+        SELECT golden_id, city_person, 'name_city' FROM by_name WHERE in_county IS NULL AND in_city = 1"""
 
 
 def _registered_address_links() -> str:

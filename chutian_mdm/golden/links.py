@@ -121,6 +121,10 @@ def publish_links(conn: sa.Connection, domain: str, release: int) -> LinkRelease
     if not types:
         return None
     run = conn.exec_driver_sql
+    # A million links are compared with the current ones by hashing, never by sorting text (golden
+    # IDs are ASCII: where an order helps, the "C" collation gives it cheaply). The publishing
+    # transaction ends with this step, so the setting ends with it.
+    run("SET LOCAL enable_mergejoin = off")
     run("""CREATE TEMP TABLE w_links (link text, from_domain text, from_golden_id text, to_domain text,
                                       to_golden_id text, method text, confidence double precision) ON COMMIT DROP""")
     for link in types:
@@ -128,13 +132,15 @@ def publish_links(conn: sa.Connection, domain: str, release: int) -> LinkRelease
         rank = " ".join(f"WHEN {_literal(m.name)} THEN {i}" for i, m in enumerate(link.methods))
         methods = ", ".join(_literal(m.name) for m in link.methods)
         run(f"""INSERT INTO w_links
-                SELECT DISTINCT ON (from_golden_id, to_golden_id) {_literal(link.name)}, {_literal(link.from_domain)},
-                       from_golden_id, {_literal(link.to_domain)}, to_golden_id, method, CASE method {confidence} END
+                SELECT DISTINCT ON (from_golden_id COLLATE "C", to_golden_id COLLATE "C") {_literal(link.name)},
+                       {_literal(link.from_domain)}, from_golden_id, {_literal(link.to_domain)}, to_golden_id, method,
+                       CASE method {confidence} END
                 FROM ({link.query()}) found
                 WHERE method IN ({methods}) AND from_golden_id IS NOT NULL AND to_golden_id IS NOT NULL
-                ORDER BY from_golden_id, to_golden_id, CASE method {rank} END""")
+                ORDER BY from_golden_id COLLATE "C", to_golden_id COLLATE "C", CASE method {rank} END""")
     run("ANALYZE w_links")
-    number = int(run("SELECT coalesce(max(link_release), 0) + 1 FROM golden.link_releases").scalar_one())
+    last = run("SELECT link_release, links FROM golden.link_releases ORDER BY link_release DESC LIMIT 1").first()
+    number, before = (int(last[0]) + 1, int(last[1])) if last else (1, 0)
     names = ", ".join(_literal(t.name) for t in types)
     same = ("w.link = h.link AND w.from_golden_id = h.from_golden_id AND w.to_golden_id = h.to_golden_id "
             "AND w.method = h.method AND w.confidence = h.confidence")
@@ -147,8 +153,9 @@ def publish_links(conn: sa.Connection, domain: str, release: int) -> LinkRelease
                      FROM w_links w
                      WHERE NOT EXISTS (SELECT 1 FROM golden.links_history h
                                        WHERE h.valid_to_link_release IS NULL AND {same})
-                     ORDER BY link, from_golden_id, to_golden_id""").rowcount
-    current = int(run("SELECT count(*) FROM golden.links_history WHERE valid_to_link_release IS NULL").scalar_one())
+                     ORDER BY link COLLATE "C", from_golden_id COLLATE "C", to_golden_id COLLATE "C"
+                  """).rowcount
+    current = before - int(closed or 0) + int(opened or 0)
     run(f"""INSERT INTO golden.link_releases (link_release, domain, release, releases, published_at, links, opened,
                                               closed)
             SELECT {number}, %(domain)s, %(release)s,
@@ -175,8 +182,10 @@ def address_link_query(from_domain: str, standard_column: str) -> str:
           SELECT golden_id, address, regexp_replace(address, '栋([0-9]+单元)?([0-9]+室)?$', '栋'), 'building'
           FROM addresses WHERE address ~ '栋([0-9]+单元|[0-9]+室)'
           UNION ALL
-          SELECT golden_id, address, substring(address FROM '^(.*?[0-9]+(-[0-9]+)?号)'), 'door'
-          FROM addresses WHERE address ~ '[0-9]号.')
+          -- up to the first 号 after a digit (string functions: a regular expression is ~10× slower)
+          SELECT golden_id, address, left(address, strpos(address, '号')), 'door'
+          FROM addresses WHERE strpos(address, '号') BETWEEN 2 AND char_length(address) - 1
+                           AND substr(address, strpos(address, '号') - 1, 1) BETWEEN '0' AND '9')
         SELECT t.golden_id AS from_golden_id, p.golden_id AS to_golden_id, t.method
         FROM targets t JOIN golden.geospatial p ON p.address_standard = t.target
         WHERE t.method = 'address' OR t.target <> t.address"""
