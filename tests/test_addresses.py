@@ -53,6 +53,14 @@ def test_missing_province_and_city_are_completed_from_the_county() -> None:
     assert set(parsed.completed) == {"province", "city"}
 
 
+def test_a_township_ending_in_xiangzhen_is_not_cut_at_its_xiang() -> None:
+    """分乡镇 is a 镇 whose name holds 乡: the road after it keeps its own name."""
+    parsed = addresses.parse("湖北省宜昌市夷陵区分乡镇夷兴大道677号22栋4单元2103室")
+    assert (parsed.township, parsed.road) == ("分乡镇", "夷兴大道")
+    assert parsed.key() == "420506|夷兴大道677号22栋4单元2103室"
+    assert addresses.parse("宜昌市伍家岗区伍家乡夷陵大道303号").township == "伍家乡"
+
+
 def test_a_road_named_after_a_city_is_not_taken_for_the_city() -> None:
     parsed = addresses.parse("襄阳路12号")
     assert parsed.city is None and parsed.division_code is None

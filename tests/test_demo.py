@@ -45,11 +45,17 @@ def test_demo_ingests_every_sample_row_and_reingest_is_a_noop(cli, engine: sa.En
     assert quarantined == sum(b["quarantined"] for b in batches)
 
     runs = {r["domain"]: r for r in summary["runs"]}
-    assert runs["population"]["status"] == "succeeded"
-    assert runs["population"]["release"]["release"] == 1
+    assert set(runs) == {"population", "legal_entity", "geospatial", "macroeconomic"}
+    for domain, run in runs.items():
+        assert run["status"] == "succeeded" and run["release"]["release"] == 1, domain
+        with engine.connect() as conn:
+            golden = conn.execute(sa.text(f"SELECT count(*) FROM golden.{domain}")).scalar_one()
+            shared = conn.execute(sa.text(f"SELECT count(*) FROM open.{domain}")).scalar_one()
+        assert golden == shared == run["clusters"] == run["release"]["golden_records"], domain
     with engine.connect() as conn:
-        golden = conn.execute(sa.text("SELECT count(*) FROM golden.population")).scalar_one()
-    assert golden == runs["population"]["clusters"] == runs["population"]["release"]["golden_records"]
+        links = dict(conn.execute(sa.text("SELECT link, count(*) FROM golden.links GROUP BY 1")).all())
+        regions = conn.execute(sa.text("SELECT count(*) FROM golden.regions")).scalar_one()
+    assert set(links) == {"legal_representative", "registered_address", "address"} and regions > 3000
 
     code, out, _ = cli("demo", "--quiet", "--json")
     assert code == 0

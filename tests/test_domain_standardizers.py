@@ -76,6 +76,15 @@ def test_the_same_trade_name_in_two_cities_keeps_its_city_apart() -> None:
     assert orgs.org_name("武汉大学").derived["region"] is None  # not a company: 武汉 is part of its name
 
 
+def test_a_trade_name_that_is_also_a_city_stays_in_the_key_after_the_city_prefix() -> None:
+    """宜昌市安康超市: 安康 is the trade name (安康市 lies in 陕西, not inside 宜昌市)."""
+    variants = ["宜昌市安康超市有限公司", "宜昌安康超市有限公司", "（宜昌）安康超市有限公司",
+                "湖北省宜昌市安康超市有限公司"]
+    assert {(orgs.org_name(v).derived["normalized"], orgs.org_name(v).derived["region"]) for v in variants} == \
+        {("安康超市", "宜昌市")}
+    assert orgs.org_name("湖北省武汉市安瑞物流有限公司").derived["region"] == "武汉市"  # nested prefixes still go
+
+
 @pytest.mark.parametrize(("number", "kind", "uscc", "org_code", "code"), [
     ("91420100MA4B58QRXG", "uscc", "91420100MA4B58QRXG", "MA4B58QRX", None),
     ("420100493692091", "legacy_15", None, "493692091", "taxpayer_id_legacy"),

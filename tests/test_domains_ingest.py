@@ -48,7 +48,7 @@ def test_sample_places_get_the_true_standard_address_and_wgs84_point(engine: sa.
     entity_of = {r["source_record_id"]: r["entity_id"] for r in truth("geospatial.csv")}
     entities = {r["entity_id"]: r for r in truth("geospatial_entities.csv")}
     rows = staged(engine, "geospatial")
-    assert len(rows) == 317  # 318 rows, one quarantined (empty 标准地址)
+    assert len(rows) == 310  # 311 rows, one quarantined (empty 标准地址)
     keys: dict[str, set[str]] = defaultdict(set)
     for row in rows:
         entity = entities[entity_of[row["source_record_id"]]]
@@ -68,10 +68,10 @@ def test_sample_places_get_the_true_standard_address_and_wgs84_point(engine: sa.
 def test_swapped_coordinates_are_fixed_with_a_note_not_dropped(engine: sa.Engine) -> None:
     ingest_file(engine, "geospatial", SAMPLES / "geospatial" / "natural_resources.csv", "natural_resources")
     swapped = {r["source_record_id"]: r for r in staged(engine, "geospatial") if flags(r, "coordinates_swapped")}
-    assert set(swapped) == {"4201020000000677", "4205020000001003", "4206060000001459"}
-    row = swapped["4201020000000677"]
-    assert (row["longitude"], row["latitude"]) == (114.365075, 30.609931)
-    assert row["longitude_wgs84"] == 114.365075
+    assert set(swapped) == {"4201020000001245", "4200000000001289"}
+    row = swapped["4201020000001245"]
+    assert (row["longitude"], row["latitude"]) == (114.345614, 30.616278)
+    assert row["longitude_wgs84"] == 114.345614
     assert flags(row, "coordinates_swapped")[0]["severity"] == "note"
 
 
@@ -103,6 +103,23 @@ def test_empty_components_are_filled_from_the_address_and_conflicts_flagged(engi
     assert second["county"] == "武昌区"
     assert flags(second, "address_division_conflict")[0]["field"] == "division_code"
     assert flags(third, "crs_missing") and third["longitude"] == 114.36 and third["longitude_wgs84"] is None
+
+
+def test_an_ambiguous_county_is_placed_by_the_city_column(engine: sa.Engine, tmp_path: Path) -> None:
+    """青山区 is in 武汉 and in 包头: without a division code, the 市 column says which."""
+    path = tmp_path / "places.csv"
+    rows = [["G1", "青山区友谊大道747号5栋", "", "武汉市", "青山区", "", "", "", "", "", "", "", "", "", "", "", "",
+             ""],
+            ["G2", "青山区友谊大道747号5栋", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+            ["G3", "青山区友谊大道747号5栋", "", "武汉市", "", "", "", "", "", "", "", "", "", "", "", "", "", ""]]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle).writerows([GEO_HEADERS, *rows])
+    ingest_file(engine, "geospatial", path, "natural_resources")
+    placed, unplaced, by_city = staged(engine, "geospatial")
+    assert placed["address_key"] == "420107|友谊大道747号5栋" and placed["division_code"] == "420107"
+    assert placed["address_standard"] == "湖北省武汉市青山区友谊大道747号5栋"
+    assert unplaced["address_key"] is None and unplaced["division_code"] is None
+    assert by_city["address_key"] == placed["address_key"]  # the county as the text names it
 
 
 # -- population ------------------------------------------------------------------------------------

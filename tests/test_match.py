@@ -320,7 +320,8 @@ def test_runs_lists_each_run_with_its_status(samples_cli: Cli) -> None:
 def test_run_on_a_domain_without_records_has_nothing_to_do(cli: Cli) -> None:
     code, out, _ = cli("run")
     assert code == 3 and "no current records" in out
-    assert cli("run", "legal_entity")[0] == 2  # a domain that declares no matching
+    code, _, err = cli("run", "nosuchdomain")
+    assert code == 2 and "unknown domain" in err
 
 
 def test_twins_sharing_birthday_flat_and_phone_are_reviewed_not_merged(

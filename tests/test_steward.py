@@ -411,7 +411,7 @@ def test_a_steward_works_through_the_demo_from_the_cli_alone(cli: Cli, engine: s
 
     # Offline: export the rest, decide P6 in a spreadsheet, leave P4 for later, import.
     exported = tmp_path / "rest.csv"
-    ok(cli("review", "export", "--out", str(exported)))
+    ok(cli("review", "export", "--domain", "population", "--out", str(exported)))
     with exported.open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert {row["record_l"][7:9] for row in rows} == {"P4", "P6"}

@@ -46,7 +46,7 @@ def demo(
     )
     console.print(_runs_table(runs))
     console.print("Next: chutian-mdm golden search --name 张伟 · chutian-mdm releases · "
-                  "chutian-mdm review list · SQL: SELECT * FROM golden.population")
+                  "SQL: SELECT * FROM golden.population · SELECT * FROM golden.links")
 
 
 def _runs_table(runs: list[RunResult]) -> Table:

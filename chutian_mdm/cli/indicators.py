@@ -1,4 +1,5 @@
-"""``chutian-mdm indicators``: the macro-economic indicator catalog and reconciled time series."""
+"""``chutian-mdm indicators``: the macro-economic indicator catalog and reconciled time series
+(the published golden values, or reconciled from staging before the first release)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from rich.table import Table
 
 from ..domains.indicators import catalog
 from ..errors import ConfigError
-from ..reconcile.macroeconomic import reconcile
+from ..reconcile.macroeconomic import published_values, reconcile
 from ..standardize import divisions
 from ._common import console, print_json, state
 
@@ -50,24 +51,32 @@ def show(
     region: str = typer.Option(..., "--region", "-r", help="Division code or name (420100, 武汉市)."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """The reconciled time series of one indicator for one region, from staging."""
+    """The time series of one indicator for one region: the golden values of the latest
+    published release of macroeconomic, or — before the first release — reconciled from staging
+    (the output says which)."""
     indicator = catalog().resolve(code)
     if indicator is None:
         known = ", ".join(f"{c} {i.name}" for c, i in catalog().indicators.items())
         raise ConfigError(f"unknown indicator {code!r}; known: {known}")
     division = _region_code(region)
-    values = reconcile(state(ctx).engine(), indicator.code, division)
+    engine = state(ctx).engine()
+    release, values = published_values(engine, indicator.code, division)
+    origin = f"golden release {release}" if release is not None else "staging (no release published yet)"
+    if release is None:
+        values = reconcile(engine, indicator.code, division)
     if as_json:
         print_json({"indicator": indicator.as_dict(), "division_code": division,
-                    "region": divisions.name_of(division),
+                    "region": divisions.name_of(division), "release": release,
+                    "from": "golden" if release is not None else "staging",
                     "values": [{**v.as_dict(), "cumulative": indicator.is_cumulative(v.period_type)}
                                for v in values]})
         return
     title = f"{indicator.code} {indicator.name} ({indicator.unit}) — {division} {divisions.name_of(division) or ''}"
     if not values:
-        console.print(f"{title}: no values in staging.")
+        console.print(f"{title}: no values in {origin}.")
         return
-    table = Table(title=title, caption="span: how far the group's values differ, shown when beyond the "
+    table = Table(title=f"{title}, from {origin}",
+                  caption="span: how far the group's values differ, shown when beyond the "
                   f"tolerance ({catalog().relative_tolerance:%}); YTD: year to date")
     for column in ("period", "value", "source", "record", "released", "n", "span"):
         table.add_column(column, no_wrap=column in ("period", "released"))

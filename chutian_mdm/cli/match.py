@@ -15,7 +15,7 @@ from ..batch import ScheduledOutcome, run_scheduled
 from ..log import configure as configure_logging
 from ..match.explain import Explanation, RecordKey, explain_pair
 from ..match.model import StoredModel, train_model
-from ..match.spec import match_spec
+from ..match.spec import match_spec, matching_of
 from ..pipeline import RunResult, list_runs
 from ._common import console, err_console, print_json, show_progress, state
 from .ingest import batch_table, results_json
@@ -118,6 +118,7 @@ def run_result_json(r: RunResult) -> dict[str, Any]:
             "golden_records": r.release.golden_records, "created": r.release.created,
             "updated": r.release.updated, "merged": r.release.merged, "split": r.release.split,
             "retired": r.release.retired, "message": r.release.message,
+            "link_release": r.release.link_release,
         },
     }
 
@@ -133,7 +134,9 @@ def _print_result(r: RunResult) -> None:
     console.print(
         f"{r.domain}: published release {release.release} (run {r.published_run_id}): "
         f"{release.golden_records:,} golden records — {release.created:,} created, {release.updated:,} updated, "
-        f"{release.merged:,} merged, {release.split:,} split, {release.retired:,} retired.")
+        f"{release.merged:,} merged, {release.split:,} split, {release.retired:,} retired"
+        + (f"; links across the databases as link release {release.link_release}." if release.link_release
+           else "."))
 
 
 def _print_match(r: RunResult) -> None:
@@ -146,7 +149,8 @@ def _print_match(r: RunResult) -> None:
         return
     if r.full_reason and r.full_reason != "requested (--full)":
         console.print(f"{r.domain}: matching every record: {r.full_reason}.")
-    table = Table(title=f"Run {r.run_id}: {r.domain} ({r.mode}, model v{r.model_version}, {r.seconds:.1f} s)")
+    how = f"model v{r.model_version}" if r.model_version is not None else "matched by key, no model"
+    table = Table(title=f"Run {r.run_id}: {r.domain} ({r.mode}, {how}, {r.seconds:.1f} s)")
     table.add_column("")
     table.add_column("", justify="right")
     for label, value in (
@@ -235,7 +239,7 @@ def runs(
 ) -> None:
     """List matching runs, newest first: mode, status, model, records, clusters."""
     if domain:
-        match_spec(domain)
+        matching_of(domain)
     rows = list_runs(state(ctx).engine(), domain, limit)
     if as_json:
         print_json(rows)

@@ -129,3 +129,72 @@ def changes_table(domain: str) -> sa.Table:
         sa.CheckConstraint(f"change IN ({', '.join(repr(c) for c in CHANGES)})", name=f"{domain}_changes_kind"),
         schema="golden",
     )
+
+
+# -- Links across the databases and the region table (alembic/versions/0006_links.py) ------------
+
+# GB/T 2260: every division code of the bundled table (chutian_mdm/standardize/divisions.py).
+regions = sa.Table(
+    "regions",
+    metadata,
+    sa.Column("code", sa.Text, primary_key=True),
+    sa.Column("name", sa.Text, nullable=False),  # 洪山区
+    sa.Column("full_name", sa.Text, nullable=False),  # 湖北省武汉市洪山区
+    sa.Column("level", sa.Text, nullable=False),  # province | city | county
+    sa.Column("province_code", sa.Text, nullable=False),
+    sa.Column("city_code", sa.Text),  # a county's city; NULL for a county under the province directly
+    sa.Column("parent_code", sa.Text),  # the city, else the province; NULL for a province
+    sa.Column("first_year", sa.Integer),  # NULL: in the first edition (1980) already
+    sa.Column("last_year", sa.Integer),  # NULL: still in use
+    sa.Column("retired", sa.Boolean, nullable=False),
+    schema="golden",
+)
+sa.Index("regions_parent_code", regions.c.parent_code)
+
+# One row per publish of a domain that takes part in links: link release L, and the release of
+# every domain the links were computed against.
+link_releases = sa.Table(
+    "link_releases",
+    metadata,
+    sa.Column("link_release", sa.Integer, primary_key=True),
+    sa.Column("domain", sa.Text, nullable=False),  # the domain whose release published it …
+    sa.Column("release", sa.Integer, nullable=False),  # … in the same transaction
+    sa.Column("releases", pg.JSONB, nullable=False),  # domain -> its current release at that time
+    sa.Column("published_at", sa.DateTime(timezone=True), nullable=False),
+    sa.Column("links", sa.Integer, nullable=False),  # current links after it
+    sa.Column("opened", sa.Integer, nullable=False),
+    sa.Column("closed", sa.Integer, nullable=False),
+    sa.ForeignKeyConstraint(["domain", "release"], ["golden.releases.domain", "golden.releases.release"]),
+    sa.UniqueConstraint("domain", "release", name="link_releases_one_per_release"),
+    schema="golden",
+)
+
+# One row per link per version: valid for link releases valid_from ≤ L < valid_to.
+links_history = sa.Table(
+    "links_history",
+    metadata,
+    sa.Column("link", sa.Text, nullable=False),  # schemas/links.yaml: legal_representative, address …
+    sa.Column("from_domain", sa.Text, nullable=False),
+    sa.Column("from_golden_id", sa.Text, nullable=False),
+    sa.Column("to_domain", sa.Text, nullable=False),
+    sa.Column("to_golden_id", sa.Text, nullable=False),
+    sa.Column("method", sa.Text, nullable=False),
+    sa.Column("confidence", sa.Double, nullable=False),
+    sa.Column("valid_from_link_release", sa.Integer, nullable=False),
+    sa.Column("valid_to_link_release", sa.Integer),
+    sa.PrimaryKeyConstraint("link", "from_golden_id", "to_golden_id", "valid_from_link_release"),
+    sa.CheckConstraint("valid_to_link_release > valid_from_link_release", name="links_history_validity"),
+    schema="golden",
+)
+sa.Index("links_history_current", links_history.c.link, links_history.c.from_golden_id,
+         links_history.c.to_golden_id, unique=True, postgresql_where=links_history.c.valid_to_link_release.is_(None))
+sa.Index("links_history_to", links_history.c.to_golden_id,
+         postgresql_where=links_history.c.valid_to_link_release.is_(None))
+
+# ``golden.links``: the current links (a view).
+links_view = sa.Table(
+    "links",
+    sa.MetaData(),
+    *(sa.Column(c.name, c.type) for c in links_history.columns if c.name != "valid_to_link_release"),
+    schema="golden",
+)

@@ -15,6 +15,7 @@ At ingest, per row:
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from ..standardize import addresses, divisions, geo
 from .base import Columns, Report
@@ -47,7 +48,10 @@ def _check_addresses(columns: Columns, report: Report) -> None:
             report(i, "division_code", "address_division_conflict",
                    f"division code {code} ({code_names[i] or 'unknown'}) is not where the address "
                    f"{text!r} lies ({divisions.name_of(parsed.division_code)}, {parsed.division_code})")
-        completed = addresses.complete_with(parsed, code)
+        # No division code beside the text: the component columns may still say where it is
+        # (青山区 is in 武汉 and in 包头; the 市 column tells which).
+        completed = addresses.complete_with(
+            parsed, code or _division_of(columns["city"][i], columns["county"][i] or parsed.county))
         merged: dict[str, str] = {}
         filled: list[str] = []
         for part in addresses.COMPONENTS:
@@ -74,6 +78,21 @@ def _check_addresses(columns: Columns, report: Report) -> None:
     columns["address_key"] = keys
 
 
+@lru_cache(maxsize=4096)
+def _division_of(city: str | None, county: str | None) -> str | None:
+    """The division code the 市 and 区县 columns name, when they name exactly one current one."""
+    city_name, county_name = _normalize("city", city), _normalize("county", county)
+    cities = [c for c in divisions.find_codes(city_name, "city") if not divisions.table()[c].retired] \
+        if city_name else []
+    within = cities[0] if len(cities) == 1 else None
+    if county_name:
+        counties = [c for c in divisions.find_codes(county_name, "county", within=within)
+                    if not divisions.table()[c].retired]
+        if len(counties) == 1:
+            return counties[0]
+    return within
+
+
 def _check_coordinates(columns: Columns, report: Report) -> None:
     longitudes, latitudes, crs = columns["longitude"], columns["latitude"], columns["crs"]
     rows = len(longitudes)
@@ -96,3 +115,117 @@ def _check_coordinates(columns: Columns, report: Report) -> None:
         if point is not None:
             out_lon[i], out_lat[i] = round(point[0], 7), round(point[1], 7)
     columns["longitude_wgs84"], columns["latitude_wgs84"] = out_lon, out_lat
+
+
+# -- Matching (the engine is chutian_mdm/match; thresholds are in schemas/geospatial.yaml) ------
+
+# Parts of the matching key (``420111|卓刀泉路303号18栋4单元1202室``), written the standard way
+# at ingest whichever way the department wrote them: DuckDB SQL over ``address_key``.
+_LOCAL = "split_part(address_key, '|', 2)"
+_KEY_PARTS = {
+    "county": "nullif(split_part(address_key, '|', 1), '')",
+    "road": f"nullif(regexp_extract({_LOCAL}, '^(.*?)\\d+(-\\d+)?号', 1), '')",
+    "door": f"nullif(regexp_extract({_LOCAL}, '(\\d+(-\\d+)?)号', 1), '')",
+    # building, unit and room (18栋4单元1202室): what distinguishes flats behind one door
+    "rooms": f"nullif(regexp_extract({_LOCAL}, '\\d+(-\\d+)?号(.*)$', 2), '')",
+}
+
+
+def _distance(left: str, right: str) -> str:
+    """SQL: great-circle distance in metres between the WGS-84 points of a pair (haversine);
+    ``left``/``right`` format a column name for each side (``{}_l`` or ``l.{}``)."""
+    lon_l, lat_l = left.format("longitude_wgs84"), left.format("latitude_wgs84")
+    lon_r, lat_r = right.format("longitude_wgs84"), right.format("latitude_wgs84")
+    return (f"2 * 6371008.8 * asin(sqrt(power(sin(radians({lat_r} - {lat_l}) / 2), 2) + "
+            f"cos(radians({lat_l})) * cos(radians({lat_r})) * power(sin(radians({lon_r} - {lon_l}) / 2), 2)))")
+
+
+_DISTANCE = _distance("{}_l", "{}_r")
+# Road names alike: the same, one character apart in names of four or more (南街 and 北街, 邓城大道
+# and 襄州大道 are different roads), or one name inside the other (镇夷兴大道 / 夷兴大道).
+_ROADS_ALIKE = ("{l} IS NOT DISTINCT FROM {r} OR (levenshtein({l}, {r}) <= 1 AND least(length({l}), length({r})) >= 4) "
+                "OR contains({l}, {r}) OR contains({r}, {l})")
+# The same standard address down to the door is the same place — unless the coordinates of the
+# two records lie far apart (then the model and a steward decide).
+_SAME_PLACE = ("l.address_key = r.address_key AND l.door IS NOT NULL AND (l.longitude_wgs84 IS NULL OR "
+               f"r.longitude_wgs84 IS NULL OR {_distance('l.{}', 'r.{}')} <= 100)")
+
+
+def _comparisons() -> list[Any]:
+    """Place comparisons, most specific level first (DuckDB SQL over ``x_l`` / ``x_r``)."""
+    import splink.comparison_library as cl
+
+    def null(condition: str) -> dict[str, Any]:
+        return {"sql_condition": condition, "label_for_charts": "missing", "is_null_level": True}
+
+    def level(condition: str, label: str, m: float, **options: Any) -> dict[str, Any]:
+        return {"sql_condition": condition, "label_for_charts": label, "m_probability": m, **options}
+
+    def else_level(m: float, **options: Any) -> dict[str, Any]:
+        return level("ELSE", "different", m, **options)
+
+    def comparison(name: str, levels: list[dict[str, Any]]) -> Any:
+        return cl.CustomComparison(output_column_name=name, comparison_levels=list[Any](levels))
+
+    def same(column: str, m: float) -> Any:
+        return comparison(column, [null(f"{column}_l IS NULL OR {column}_r IS NULL"),
+                                   level(f"{column}_l = {column}_r", "same", m), else_level(1 - m)])
+
+    return [
+        comparison("address", [
+            null("address_key_l IS NULL OR address_key_r IS NULL"),
+            level("address_key_l = address_key_r", "same standard address", 0.9),
+            # A road name written a little differently (a typo, a prefix the parser kept): the
+            # same door and flat. Two roads of a district often share a door number.
+            level(f"county_l = county_r AND door_l = door_r AND rooms_l IS NOT DISTINCT FROM rooms_r "
+                  f"AND ({_ROADS_ALIKE.format(l='road_l', r='road_r')})",
+                  "same door and flat, road nearly the same", 0.03),
+            level("county_l = county_r AND road_l = road_r AND door_l = door_r",
+                  "same door, building or flat differs", 0.03),
+            else_level(0.04),
+        ]),
+        comparison("distance", [
+            null("longitude_wgs84_l IS NULL OR longitude_wgs84_r IS NULL"),
+            level(f"{_DISTANCE} <= 20", "within 20 m", 0.9),
+            level(f"{_DISTANCE} <= 100", "within 100 m", 0.05),
+            level(f"{_DISTANCE} <= 1000", "within 1 km", 0.03),
+            else_level(0.02),
+        ]),
+        same("place_name", 0.9),
+        same("township", 0.8),
+        same("community", 0.8),
+    ]
+
+
+def _matching() -> Any:
+    from splink import block_on
+
+    from ..match.spec import MatchSpec, Training
+
+    return MatchSpec(
+        reads=("address_key", "township", "community", "longitude_wgs84", "latitude_wgs84", "place_name"),
+        derived=_KEY_PARTS,
+        comparisons=_comparisons,
+        blocking_rules=(
+            block_on("address_key"),
+            block_on("county", "road", "door"),
+            block_on("county", "door", "rooms"),  # the road written differently
+        ),
+        deterministic_rules=(_SAME_PLACE,),
+        # A door, a building and a flat are different places; so are two flats behind one door,
+        # which share coordinates: the model alone links a pair only when all of them agree.
+        link_conditions={
+            "the same county, door, building, unit and room":
+                "l.county = r.county AND l.door IS NOT DISTINCT FROM r.door "
+                "AND l.rooms IS NOT DISTINCT FROM r.rooms",
+            "the same road, or nearly": _ROADS_ALIKE.format(l="l.road", r="r.road"),
+        },
+        training=Training(
+            deterministic_rules=(_SAME_PLACE,),
+            recall=0.95,
+            em_blocking_rules=(block_on("address_key"), block_on("county", "road", "door")),
+        ),
+    )
+
+
+MATCHING = _matching()

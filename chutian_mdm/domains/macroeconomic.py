@@ -10,6 +10,7 @@ records of one (indicator, division, period) is ``chutian_mdm.reconcile.macroeco
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from .base import Columns, Report
 from .indicators import catalog
@@ -72,3 +73,17 @@ def _plain(value: Decimal) -> Decimal:
     normal = value.normalize()
     exponent = normal.as_tuple().exponent
     return normal.quantize(Decimal(1)) if isinstance(exponent, int) and exponent > 0 else normal
+
+
+# -- Matching: no model; the records of one (indicator, division code, period) are one value ----
+
+def _matching() -> Any:
+    from ..match.spec import KeySpec
+    from ..reconcile.macroeconomic import disagreeing_pairs
+
+    # Values that the sources report differently (beyond reconciliation.relative_tolerance in
+    # schemas/indicators.yaml) stay one golden value but go to the review queue.
+    return KeySpec(key=("indicator", "division_code", "period"), review=disagreeing_pairs)
+
+
+MATCHING = _matching()

@@ -195,3 +195,14 @@ def _matching() -> Any:
 
 
 MATCHING = _matching()
+
+
+# -- Links to the other databases (declared in schemas/links.yaml; chutian_mdm/golden/links.py) ---
+
+def _address_links() -> str:
+    from ..golden.links import address_link_query
+
+    return address_link_query("population", "address_standard")
+
+
+LINKS = {"address": _address_links}

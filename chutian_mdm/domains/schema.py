@@ -102,7 +102,7 @@ class DomainSchema:
 def domain_names() -> list[str]:
     """The domains that have a schema file, in a stable order."""
     names = sorted(
-        p.stem for p in schemas_dir().glob("*.yaml") if p.stem not in ("rules", "indicators")
+        p.stem for p in schemas_dir().glob("*.yaml") if p.stem not in ("rules", "indicators", "links")
     )
     order = ["population", "legal_entity", "geospatial", "macroeconomic"]
     return sorted(names, key=lambda n: (order.index(n) if n in order else len(order), n))

@@ -8,7 +8,8 @@
 3. ``w_mg``: their members (and members whose match probability alone changed).
 4. Survivorship (:mod:`.survive`) into ``w_golden``; ``w_changed``: the golden records that
    differ from their current version (unchanged ones get no new history row).
-5. Write release N (:mod:`.release`).
+5. Write release N (:mod:`.release`), and the links to and from the domain as link release L
+   (:mod:`.links`).
 
 Everything is SQL over whole work tables (temporary, dropped at commit). Readers see release
 N-1 or N, never a mix; a failure rolls everything back and leaves release N-1 as it was. If
@@ -32,6 +33,7 @@ from ..failpoints import failpoint
 from .columns import golden_layout
 from .compute import MissingStagingRows, compute_golden_rows
 from .ids import assign_golden_ids
+from .links import LINKS_LOCK, publish_links
 from .release import ReleaseCounts, prepare_changes, restore_indexes, suspend_indexes, write_release
 from .survive import survivorship_digest
 
@@ -78,6 +80,7 @@ class ReleaseResult:
     retired: int = 0
     xref_changes: int = 0  # xref rows opened or closed
     seconds: float = 0.0
+    link_release: int | None = None  # the links published with it (golden.link_releases)
 
     @property
     def published(self) -> bool:
@@ -116,7 +119,8 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
     a ``failed`` run is refused). Raises :class:`PublishError` for an unknown, failed or broken
     run or one of another domain, :class:`PublishLockedError` while another publish of the domain
     is in progress; nothing is written then. A domain's first release locks its golden tables
-    until it commits (their indexes are built once at the end).
+    until it commits (their indexes are built once at the end). Publishes of different domains
+    wait for each other (they write the links across domains, :mod:`.links`).
     """
     settings = load_domain(domain).golden
     golden_layout(domain)  # configuration errors before touching the database
@@ -149,6 +153,8 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     run = conn.exec_driver_sql
     if not run(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK}, hashtext('{domain}'))").scalar_one():
         raise PublishLockedError(f"another publish of {domain} is in progress; try again when it has finished")
+    # Before any lock on golden tables: publishes of other domains read them to compute links.
+    run(f"SELECT pg_advisory_xact_lock({LINKS_LOCK})")
     _tune(conn)
     found = run("SELECT domain, status FROM mdm.runs WHERE run_id = %(run_id)s", {"run_id": run_id}).first()
     if found is None:
@@ -195,10 +201,12 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     if restore:
         restore_indexes(conn, restore, tables)
     _record_release(conn, domain, release, run_id, golden_records, members, counts, digest)
+    links = publish_links(conn, domain, release)
     step()
     return ReleaseResult(domain, run_id, release, previous_release, golden_records, members,
                          created=counts.created, updated=counts.updated, merged=counts.merged,
-                         split=counts.split, retired=counts.retired, xref_changes=counts.xref_changes)
+                         split=counts.split, retired=counts.retired, xref_changes=counts.xref_changes,
+                         link_release=links.link_release if links else None)
 
 
 def _tune(conn: sa.Connection) -> None:

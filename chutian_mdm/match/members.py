@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from .cluster import constrained_clusters
 from .linker import as_arrow
 from .records import fetch_count, run_sql
-from .spec import MatchSpec, Thresholds
+from .spec import Matching, Thresholds
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ class ClusterOutcome:
     conflicting_must_links: int
 
 
-def cluster_records(con: duckdb.DuckDBPyConnection, spec: MatchSpec, limits: Thresholds,
+def cluster_records(con: duckdb.DuckDBPyConnection, spec: Matching, limits: Thresholds,
                     constraint_rows: pa.Table, run_id: int, domain: str) -> ClusterOutcome:
     """Cluster DuckDB table ``records`` over the edges in ``__edges`` (only those between current
     records count) and the steward constraints (kind, source_l, source_record_id_l, source_r,

@@ -17,7 +17,7 @@ import pyarrow.csv as pacsv
 import sqlalchemy as sa
 
 from ..db import tables
-from .spec import MatchSpec
+from .spec import Matching
 
 _ARROW_TYPES: dict[str, pa.DataType] = {
     "TEXT": pa.string(),
@@ -54,7 +54,7 @@ def copy_out(conn: sa.Connection, select_sql: str, types: dict[str, pa.DataType]
         parse_options=pacsv.ParseOptions(newlines_in_values=True),
         convert_options=pacsv.ConvertOptions(
             column_types=types, strings_can_be_null=True, quoted_strings_can_be_null=False,
-            include_columns=list(types),
+            include_columns=list(types), true_values=["t"], false_values=["f"],  # PostgreSQL's booleans
         ),
     )
 
@@ -81,7 +81,7 @@ def record_types(conn: sa.Connection, domain: str, names: Sequence[str]) -> dict
             for name in names}
 
 
-def current_records(conn: sa.Connection, domain: str, spec: MatchSpec) -> pa.Table:
+def current_records(conn: sa.Connection, domain: str, spec: Matching) -> pa.Table:
     """Every current record of ``domain`` (``superseded_by_batch_id IS NULL``) with the key
     columns and the columns the domain's matching reads."""
     staging = tables.staging_table(domain)
@@ -112,7 +112,7 @@ def fetch_count(con: duckdb.DuckDBPyConnection, table: str) -> int:
 
 
 def load_into_duckdb(con: duckdb.DuckDBPyConnection, name: str, records: pa.Table,
-                     spec: MatchSpec) -> None:
+                     spec: Matching) -> None:
     """Create DuckDB table ``name`` from the records, adding the domain's derived columns."""
     derived = "".join(f", {expression} AS {column}" for column, expression in spec.derived.items())
     con.register("__incoming_records", records)

@@ -1,10 +1,14 @@
-"""What a domain declares for matching (:class:`MatchSpec`); the engine does the rest.
+"""What a domain declares for matching; the engine does the rest.
 
-A domain module (``chutian_mdm/domains/<domain>.py``) exposes ``MATCHING = MatchSpec(...)``:
-which staging columns (or expressions over them) the matcher reads, the Splink comparisons and
-blocking rules, the deterministic rules that link a pair outright, the exclusive keys that no
-cluster may hold two different values of, and how the model is trained. Thresholds are facts
-of the schema file (``matching:`` in ``schemas/<domain>.yaml``), not of the code.
+A domain module (``chutian_mdm/domains/<domain>.py``) exposes ``MATCHING``, one of:
+
+- ``MatchSpec(...)``: which staging columns (or expressions over them) the matcher reads, the
+  Splink comparisons and blocking rules, the deterministic rules that link a pair outright, the
+  exclusive keys that no cluster may hold two different values of, and how the model is trained.
+  Thresholds are facts of the schema file (``matching:`` in ``schemas/<domain>.yaml``), not of
+  the code.
+- ``KeySpec(...)``: no model at all — the records with the same key are one entity (an
+  indicator value is its indicator, region and period), with the pairs a steward should review.
 """
 
 from __future__ import annotations
@@ -63,6 +67,31 @@ class MatchSpec:
 
 
 @dataclass(frozen=True)
+class KeySpec:
+    """Matching by an exact key, without a model: the current records with the same value of
+    every ``key`` column (none of them NULL) are one entity; a record with a NULL key column is
+    an entity of its own. Steward constraints apply as for any domain.
+
+    ``review`` builds a SELECT over the staging tables of pairs of current records of one entity
+    that a steward should look at (columns ``record_id_l``, ``record_id_r``), e.g. values of one
+    indicator that the sources report differently; they are queued, and stay linked.
+    """
+
+    key: Sequence[str]
+    review: Callable[[], Any] | None = None
+    derived: dict[str, str] = field(default_factory=dict)
+    exclusive_keys: Sequence[str] = ()
+
+    @property
+    def reads(self) -> Sequence[str]:
+        return tuple(self.key)
+
+
+# Either way of matching a domain can declare.
+Matching = MatchSpec | KeySpec
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """Match probability at and above which a pair is linked, and from which it is reviewed."""
 
@@ -70,11 +99,21 @@ class Thresholds:
     review: float
 
 
-def match_spec(domain: str) -> MatchSpec:
-    """The matching declaration of ``domain``; a clear error if the domain declares none."""
+def matching_of(domain: str) -> Matching:
+    """The matching declaration of ``domain`` (a model or a key); a clear error if it has none."""
     spec = getattr(domain_module(domain), "MATCHING", None)
-    if not isinstance(spec, MatchSpec):
+    if not isinstance(spec, MatchSpec | KeySpec):
         raise ConfigError(f"domain {domain!r} declares no matching (MATCHING in chutian_mdm/domains/{domain}.py)")
+    return spec
+
+
+def match_spec(domain: str) -> MatchSpec:
+    """The model-based matching declaration of ``domain``; a clear error if the domain declares
+    none, or matches by key and so has no model to train or explain."""
+    spec = matching_of(domain)
+    if isinstance(spec, KeySpec):
+        raise ConfigError(f"domain {domain!r} matches by key ({', '.join(spec.key)}), without a model: "
+                          "there is nothing to train or explain")
     return spec
 
 
@@ -97,11 +136,11 @@ def thresholds(domain: str) -> Thresholds:
 
 
 def matching_domains() -> list[str]:
-    """The domains that declare matching, in the schema order."""
+    """The domains that declare matching (by a model or by a key), in the schema order."""
     from ..domains import domain_names
 
     return [name for name in domain_names()
-            if isinstance(getattr(domain_module(name), "MATCHING", None), MatchSpec)]
+            if isinstance(getattr(domain_module(name), "MATCHING", None), MatchSpec | KeySpec)]
 
 
 def configuration_fingerprint(spec: MatchSpec, limits: Thresholds) -> str:
@@ -118,4 +157,18 @@ def configuration_fingerprint(spec: MatchSpec, limits: Thresholds) -> str:
         "deterministic_rules": [rule_sql(rule) for rule in spec.deterministic_rules],
         "exclusive_keys": list(spec.exclusive_keys), "link_conditions": spec.link_conditions,
     }
+    return hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def key_fingerprint(spec: KeySpec) -> str:
+    """A digest of what decides a key-matched domain's clusters and review pairs: the key and the
+    review query (with its literal parameters, e.g. a tolerance)."""
+    import hashlib
+    import json
+
+    from sqlalchemy.dialects import postgresql
+
+    review = "" if spec.review is None else str(spec.review().compile(
+        dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}))
+    facts = {"key": list(spec.key), "derived": spec.derived, "review": review}
     return hashlib.sha256(json.dumps(facts, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]

@@ -133,3 +133,75 @@ def reconcile(connection: sa.Connection | sa.Engine, indicator: str | None = Non
     else:
         rows = connection.execute(query).all()
     return [ReconciledValue(**row._asdict()) for row in rows]
+
+
+def disagreeing_pairs() -> sa.Select[Any]:
+    """Pairs for a steward: for every (indicator, division code, period) in which another
+    source's latest revision differs from the golden value by more than the tolerance, the
+    record that gives the golden value and that source's record farthest from it
+    (``record_id_l``, ``record_id_r``). A source revising its own figure is not a disagreement:
+    its latest revision is what counts."""
+    m = tables.staging_table(DOMAIN)
+    golden = reconciled_values().order_by(None).subquery("golden")
+    same_group = sa.and_(m.c.indicator == golden.c.indicator, m.c.division_code == golden.c.division_code,
+                         m.c.period == golden.c.period)
+    latest = (
+        sa.select(golden.c.record_id.label("golden_record_id"), golden.c.value.label("golden_value"),
+                  m.c.record_id, m.c.value_canonical,
+                  sa.func.row_number().over(
+                      partition_by=(golden.c.record_id, m.c.source),
+                      order_by=(m.c.release_date.desc().nulls_last(), m.c.updated_at.desc().nulls_last(),
+                                m.c.source_record_id)).label("revision"))
+        .join(golden, same_group)
+        .where(golden.c.sources > 1, m.c.source != golden.c.source, m.c.superseded_by_batch_id.is_(None),
+               m.c.value_canonical.is_not(None))
+        .subquery("latest")
+    )
+    tolerance = sa.literal(catalog().relative_tolerance, sa.Numeric())
+    distance = sa.func.abs(latest.c.value_canonical - latest.c.golden_value)
+    ranked = (
+        sa.select(latest.c.golden_record_id.label("record_id_l"), latest.c.record_id.label("record_id_r"),
+                  sa.func.row_number().over(partition_by=latest.c.golden_record_id,
+                                            order_by=(distance.desc(), latest.c.record_id)).label("pick"))
+        .where(latest.c.revision == 1, distance > tolerance * sa.func.abs(latest.c.golden_value))
+        .subquery("ranked")
+    )
+    return sa.select(ranked.c.record_id_l, ranked.c.record_id_r).where(ranked.c.pick == 1)
+
+
+def published_values(connection: sa.Connection | sa.Engine, indicator: str,
+                     division_code: str) -> tuple[int | None, list[ReconciledValue]]:
+    """The golden values of one indicator for one division in the latest published release of
+    the domain (``golden.macroeconomic``), as :class:`ReconciledValue` (the record the value
+    came from, per its lineage; the spread over the golden record's current source records),
+    and that release — or (None, []) when nothing was published yet."""
+    if isinstance(connection, sa.Engine):
+        with connection.connect() as conn:
+            return published_values(conn, indicator, division_code)
+    release = connection.execute(sa.text(
+        "SELECT max(release) FROM golden.releases WHERE domain = :domain"), {"domain": DOMAIN}).scalar_one()
+    if release is None:
+        return None, []
+    ranks = source_ranks()
+    rank = " ".join(f"WHEN '{s}' THEN {r}" for s, r in ranks.items() if s.isidentifier())
+    rows = connection.execute(sa.text(f"""
+        SELECT g.indicator, g.division_code, g.period, g.period_type, g.value_canonical AS value,
+               g.unit_canonical AS unit, w.source, w.source_record_id, w.record_id,
+               CASE w.source {rank} ELSE {max(ranks.values(), default=0) + 1} END AS source_rank,
+               g.release_date, w.updated_at, spread.records, spread.sources, spread.low, spread.high,
+               (spread.high - spread.low) > :tolerance * abs(g.value_canonical) AS disagrees
+        FROM golden.macroeconomic g
+        JOIN golden.macroeconomic_xref wx ON wx.valid_to_release IS NULL
+             AND wx.source = g.lineage -> 'value' ->> 'source'
+             AND wx.source_record_id = g.lineage -> 'value' ->> 'source_record_id'
+        JOIN staging.macroeconomic w ON w.record_id = wx.record_id
+        CROSS JOIN LATERAL (
+          SELECT count(*) AS records, count(DISTINCT x.source) AS sources, min(s.value_canonical) AS low,
+                 max(s.value_canonical) AS high
+          FROM golden.macroeconomic_xref x JOIN staging.macroeconomic s ON s.record_id = x.record_id
+          WHERE x.golden_id = g.golden_id AND x.valid_to_release IS NULL) spread
+        WHERE g.indicator = :indicator AND g.division_code = :division AND g.value_canonical IS NOT NULL
+        ORDER BY CASE g.period_type WHEN 'year' THEN 0 WHEN 'quarter' THEN 1 WHEN 'month' THEN 2 ELSE 3 END,
+                 g.period"""), {"indicator": indicator, "division": division_code,
+                                "tolerance": catalog().relative_tolerance}).all()
+    return int(release), [ReconciledValue(**row._asdict()) for row in rows]

@@ -145,7 +145,7 @@ class ParsedAddress:
         return f"{self.division_code}|{local}"
 
 
-_TOWNSHIP = re.compile(r"[^\d号栋-]{1,10}?(?:街道办事处|街道|镇|乡|苏木)(?![路街道巷])")
+_TOWNSHIP = re.compile(r"[^\d号栋-]{1,10}?(?:街道办事处|街道|镇|乡|苏木)(?![路街道巷镇乡])")
 _COMMUNITY = re.compile(
     r"[^\d路巷号栋-]{1,10}?(?:社区居民委员会|社区居委会|社区|居委会|村民委员会|村委会|村)(?![路街道巷])")
 _DOOR = re.compile(r"(\d+(?:-\d+)?)号(?!楼)")

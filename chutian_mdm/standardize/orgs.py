@@ -44,15 +44,26 @@ def _region_names() -> tuple[str, ...]:
 
 
 def _strip_regions(core: str) -> tuple[str, list[str]]:
-    """The name without its region prefixes and bracketed regions, and the regions stripped."""
+    """The name without its region prefixes and bracketed regions, and the regions stripped.
+
+    Prefixes nest (湖北省 武汉市 …): after a region, only a region inside it is a prefix too — in
+    宜昌市安康超市 the 安康 after 宜昌市 is the trade name, not 安康市 in 陕西."""
     stripped: list[str] = []
+    within: list[str] | None = None  # codes the next prefix must lie inside
     changed = True
     while changed:
         changed = False
         for name in _region_names():
             if core.startswith(name) and len(core) > len(name) + 1:
+                codes = _region_codes(name)
+                if within is not None:
+                    codes = [c for c in codes if c not in within
+                             and any(divisions.is_within(c, parent) for parent in within)]
+                    if not codes:
+                        continue
                 core = core[len(name):]
                 stripped.append(name)
+                within = codes
                 changed = True
                 break
     regions = set(_region_names())
@@ -64,6 +75,12 @@ def _strip_regions(core: str) -> tuple[str, list[str]]:
         return match.group(0)
 
     return _BRACKETS.sub(drop, core), stripped
+
+
+@cache
+def _region_codes(name: str) -> list[str]:
+    """Current codes of a region name or short name (武汉 → 420100), any level."""
+    return [c for c in divisions.find_codes(name) if not divisions.table()[c].retired]
 
 
 @cache

@@ -78,7 +78,11 @@ def _uscc(rng: random.Random, kind: str, division: str, modern: bool) -> tuple[s
     return unified_social_credit_code(authority, division, org), org
 
 
-def make_companies(rng: random.Random, people: list[Person], count: int = 300) -> list[Company]:
+def make_companies(rng: random.Random, people: list[Person], count: int = 300, *, shared_trade_names: int = 8,
+                   public_bodies: int = 30) -> list[Company]:
+    """``count`` legal entities: companies (about 6 % with a branch in another city; the first
+    ``shared_trade_names`` trade names used by companies in two or three cities), then
+    ``public_bodies`` institutions and social organisations (their names are few: keep it small)."""
     adults = [p for p in people if p.birth.year <= 2000]
     companies: list[Company] = []
     used_names: set[str] = set()
@@ -114,8 +118,8 @@ def make_companies(rng: random.Random, people: list[Person], count: int = 300) -
             return f"{trade}（{short}）{industry}{org_form}"
         return f"{'湖北' if form == 'province' else short}{trade}{industry}{org_form}"
 
-    groups = 8  # trade names used by companies in two or three cities
-    while len(companies) < count - 30:
+    groups = shared_trade_names  # trade names used by companies in two or three cities
+    while len(companies) < count - public_bodies:
         trade = trade_name()
         industry, code = rng.choice(INDUSTRIES)
         cities = rng.sample(list(CITIES), rng.choice((2, 3))) if groups > 0 else [None]
@@ -127,7 +131,7 @@ def make_companies(rng: random.Random, people: list[Person], count: int = 300) -
             if name in used_names:
                 continue
             parent = new("company", name, district, industry=code, city_form=form)
-            if rng.random() < 0.06 and len(companies) < count - 30:
+            if rng.random() < 0.06 and len(companies) < count - public_bodies:
                 branch_district = _district_in(rng, rng.choice([c for c in CITIES
                                                                  if c != district.city.code]))
                 new("branch", f"{name}{branch_district.city.short}分公司", branch_district,

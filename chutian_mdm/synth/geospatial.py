@@ -1,13 +1,17 @@
 """空间地理 samples: ~200 true places in the natural-resources standard address register.
 
 Some places are registered two or three times with slightly different text, components and
-coordinates (a few metres apart, or in GCJ-02 where the crs column says so).
+coordinates (a few metres apart, or in GCJ-02 where the crs column says so). About a third of
+the places are where persons of the population samples live (their flat, or its building) and
+where companies of the legal-entity samples are registered, so that links across the databases
+have something to find.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from .addresses import Address, jitter, random_address, wgs84_to_gcj02
@@ -31,9 +35,17 @@ class Place:
     lat: float
 
 
-def make_places(rng: random.Random, count: int = 200) -> list[Place]:
+def make_places(rng: random.Random, count: int = 200, anchors: Sequence[Address] = ()) -> list[Place]:
+    """``count`` places: first one at each of the ``anchors`` (addresses persons and companies
+    have), then random ones."""
     places: list[Place] = []
     seen: set[str] = set()
+    for address in anchors:
+        standard = address.standard()
+        if len(places) >= count or standard in seen:
+            continue
+        seen.add(standard)
+        places.append(_place(rng, address, len(places)))
     while len(places) < count:
         address = random_address(rng)
         level = rng.random()
@@ -47,16 +59,35 @@ def make_places(rng: random.Random, count: int = 200) -> list[Place]:
         if standard in seen:
             continue
         seen.add(standard)
-        kinds = PLACE_KINDS if address.building is not None else ("大厦", "广场", "中心")
-        name = rng.choice(PLACE_WORDS) + rng.choice(kinds) if rng.random() < 0.7 else ""
-        lon, lat = address.lon_lat()
-        places.append(Place(f"G{len(places) + 1:04d}", address, name, lon, lat))
+        places.append(_place(rng, address, len(places)))
     return places
 
 
-def generate_geospatial(seed: int) -> tuple[list[Place], list[SourceFile]]:
+def _place(rng: random.Random, address: Address, index: int) -> Place:
+    kinds = PLACE_KINDS if address.building is not None else ("大厦", "广场", "中心")
+    name = rng.choice(PLACE_WORDS) + rng.choice(kinds) if rng.random() < 0.7 else ""
+    lon, lat = address.lon_lat()
+    return Place(f"G{index + 1:04d}", address, name, lon, lat)
+
+
+def anchor_addresses(seed: int, homes: Sequence[Address], offices: Sequence[Address],
+                     flats: int = 30, buildings: int = 10, companies: int = 25) -> list[Address]:
+    """Addresses of persons and companies to register as places: ``flats`` homes, the buildings
+    of ``buildings`` other homes, and ``companies`` registered addresses, in a shuffled order."""
+    rng = random.Random(f"geospatial/{seed}/anchors")
+    chosen = rng.sample(list(homes), min(flats + buildings, len(homes)))
+    anchors = chosen[:flats] + [replace(a, unit=None, room=None) for a in chosen[flats:]]
+    anchors += rng.sample(list(offices), min(companies, len(offices)))
+    rng.shuffle(anchors)
+    return anchors
+
+
+def generate_geospatial(seed: int, anchors: Sequence[Address] = (), count: int = 200
+                        ) -> tuple[list[Place], list[SourceFile]]:
+    """The true places and the natural-resources file; ``anchors`` (see :func:`anchor_addresses`)
+    become places first."""
     rng = random.Random(f"geospatial/{seed}")
-    places = make_places(rng)
+    places = make_places(rng, count, anchors)
     dirt = Dirt(random.Random(f"geospatial/{seed}/natural_resources"))
     drafts: list[Draft] = []
     for place in places:

@@ -35,10 +35,12 @@ _TAX_STATUS = {"存续": ("正常",), "在业": ("正常",), "注销": ("注销"
                "迁出": ("已迁出",)}
 
 
-def generate_legal_entities(seed: int, people: list[Person]
+def generate_legal_entities(seed: int, people: list[Person], count: int = 300, **scale: int
                             ) -> tuple[list[Company], list[SourceFile]]:
+    """The true legal entities and the three departments' files; ``count`` and ``scale`` (see
+    :func:`make_companies`) size it up for benchmarks."""
     rng = random.Random(f"legal_entity/{seed}")
-    companies = make_companies(rng, people)
+    companies = make_companies(rng, people, count, **scale)
     membership = {c.entity_id: _sources_of(c, rng) for c in companies}
     builders: dict[str, Callable[[Company, Dirt, bool], Record]] = {
         "market_regulation": _market_regulation, "tax": _tax, "statistics": _statistics}

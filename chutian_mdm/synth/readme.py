@@ -178,7 +178,10 @@ def render_readme(samples: Samples) -> str:
         "**空间地理.** Standard addresses in 武汉, 宜昌 and 襄阳; a place registered again has "
         "slightly different text and coordinates a few metres apart. Coordinates are WGS84, "
         "CGCS2000 (same numbers to within centimetres) or GCJ-02 (the public WGS84→GCJ-02 "
-        "formula, ~500 m off) — the 坐标系 column says which.",
+        "formula, ~500 m off) — the 坐标系 column says which. About a third of the places are "
+        "where persons of the population samples live (their flat, or its building) and where "
+        "companies of the legal-entity samples are registered: the links across the databases "
+        "(`truth/links.csv`).",
         "",
         "**宏观经济.** Indicators A01 地区生产总值 (亿元), A02 社会消费品零售总额 (亿元), A03 常住人口 "
         "(万人), A04 一般公共预算收入 (亿元), A05 城镇居民人均可支配收入 (元), A06 地区生产总值增长率 "
@@ -215,6 +218,11 @@ def render_readme(samples: Samples) -> str:
         "- `truth/population_entities.csv`, `truth/legal_entity_entities.csv`, "
         "`truth/geospatial_entities.csv` — the true attributes of each entity (and the "
         "hard-negative `group` of persons; WGS84 coordinates of places).",
+        "- `truth/links.csv` — `link,from_entity_id,to_entity_id,method`: each company's legal "
+        "representative (`legal_representative`, a person), the places companies are registered "
+        "at (`registered_address`) and persons live at (`address`, home or current residence), "
+        "with how the place relates to the address: the address itself, its building or its "
+        "door (`address`, `building`, `door`).",
         "- `truth/quarantine.csv` — the rows above.",
         "",
         "## Bigger data for benchmarks",

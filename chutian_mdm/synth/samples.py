@@ -6,10 +6,12 @@ same versions of Faker, opencc and pyarrow, whose output feeds the files).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .geospatial import Place, generate_geospatial
+from .addresses import Address
+from .companies import Company
+from .geospatial import Place, anchor_addresses, generate_geospatial
 from .legal_entity import generate_legal_entities
 from .macroeconomic import TrueValue, generate_macroeconomic
 from .output import SourceFile, csv_bytes, write_source_file
@@ -37,7 +39,8 @@ def build_samples(seed: int = SEED) -> Samples:
     """Generate all four domains in memory."""
     people, population_files = generate_population(seed)
     companies, legal_files = generate_legal_entities(seed, people)
-    places, geo_files = generate_geospatial(seed)
+    anchors = anchor_addresses(seed, [p.home for p in people], [c.address for c in companies])
+    places, geo_files = generate_geospatial(seed, anchors)
     values, macro_files = generate_macroeconomic(seed)
     samples = Samples(population_files + legal_files + geo_files + macro_files, people=people,
                       places=places, values=values)
@@ -65,12 +68,41 @@ def build_samples(seed: int = SEED) -> Samples:
          "latitude_wgs84"],
         [[p.entity_id, p.address.standard(), p.address.district.code, p.place_name,
           f"{p.lon:.6f}", f"{p.lat:.6f}"] for p in places])
+    samples.truth["links.csv"] = (["link", "from_entity_id", "to_entity_id", "method"],
+                                  true_links(people, companies, places))
     samples.truth["macroeconomic_values.csv"] = (
         ["indicator_code", "division_code", "period", "value", "unit", "indicator_name",
          "entity_id"],
         [[v.indicator.code, v.division, v.period, format(v.value, "f"), v.indicator.unit,
           v.indicator.name, v.entity_id] for v in values])
     return samples
+
+
+def true_links(people: list[Person], companies: list[Company], places: list[Place]) -> list[list[str]]:
+    """Links across the databases: a company's legal representative (a person), and the places
+    persons live at (home or current residence) and companies are registered at — the place of
+    the address itself, of its building or of its door."""
+    at = {p.address.standard(): p.entity_id for p in places}
+
+    def containing(address: Address) -> list[tuple[str, str]]:
+        levels = (("address", address), ("building", replace(address, unit=None, room=None)),
+                  ("door", replace(address, building=None, unit=None, room=None)))
+        out: list[tuple[str, str]] = []
+        for method, level in levels:
+            if (method == "address" or level != address) and level.standard() in at \
+                    and at[level.standard()] not in {place for place, _ in out}:
+                out.append((at[level.standard()], method))
+        return out
+
+    rows = [["legal_representative", c.entity_id, c.representative.entity_id, ""] for c in companies]
+    rows += [["registered_address", c.entity_id, place, method] for c in companies
+             for place, method in containing(c.address)]
+    for person in people:
+        found = dict(containing(person.home))
+        for place, method in containing(person.residence):
+            found.setdefault(place, method)
+        rows += [["address", person.entity_id, place, method] for place, method in found.items()]
+    return rows
 
 
 def write_samples(out_dir: Path, seed: int = SEED) -> list[Path]:
