@@ -132,7 +132,11 @@ class ParsedAddress:
 
     def local(self) -> str:
         """The standard form below the county."""
-        place = (self.township, self.community) if not self.road else ()
+        # Township and community are left out when there is a road, unless the road itself
+        # begins like one (一村0街 after a 一村 community): leaving them out would then change
+        # how the standard form reads back.
+        keep_place = not self.road or _TOWNSHIP.match(self.road) or _COMMUNITY.match(self.road)
+        place = (self.township, self.community) if keep_place else ()
         return "".join(filter(None, (*place, self.road, self.door_number, self.building, self.unit, self.room,
                                      self.detail)))
 
