@@ -10,7 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from .columns import golden_layout
-from .survive import multi_record_statement, single_record_statement, staging_columns
+from .rank import rank_multi_record_members
+from .survive import ranked_statement, single_record_statement, staging_columns
 
 
 class MissingStagingRows(Exception):
@@ -21,30 +22,37 @@ class MissingStagingRows(Exception):
         self.missing = missing
 
 
+def json_constructors(conn: sa.Connection) -> bool:
+    """The server has SQL/JSON constructors (``JSON_OBJECT``, PostgreSQL 16+)."""
+    version = conn.dialect.server_version_info
+    return version is not None and version >= (16,)
+
+
 def compute_golden_rows(conn: sa.Connection, domain: str, release: int) -> None:
     """From ``w_cid`` (clusters to compute) and ``w_mg`` (their members): new golden records as
-    history rows of ``release``, the others in ``w_golden``; then ``w_changed``."""
+    history rows of ``release``, the others in ``w_golden``; then ``w_changed``. Golden records
+    of one source record are computed in SQL; the others are ranked in DuckDB (:mod:`.rank`)."""
     run = conn.exec_driver_sql
     layout = golden_layout(domain)
     names = ", ".join([c.name for c in layout.columns] + ["record_count", "lineage"])
     run("CREATE TEMP TABLE w_dirty ON COMMIT DROP AS SELECT golden_id, size AS _size, is_new FROM w_cid")
     run("ANALYZE w_dirty")
-    run(f"""CREATE TEMP TABLE w_multi ON COMMIT DROP AS
-            SELECT m.golden_id, d.is_new AS _new, {staging_columns(domain)}
-            FROM w_mg m JOIN w_dirty d ON d.golden_id = m.golden_id AND d._size > 1
-            JOIN staging.{domain} s ON s.record_id = m.record_id
-            WHERE m.dirty""")
-    run("ANALYZE w_multi")
+    constructors = json_constructors(conn)
+    rank_multi_record_members(conn, domain, f"""
+        SELECT m.golden_id, d.is_new AS _new, {staging_columns(domain)}
+        FROM w_mg m JOIN w_dirty d ON d.golden_id = m.golden_id AND d._size > 1
+        JOIN staging.{domain} s ON s.record_id = m.record_id
+        WHERE m.dirty""")
 
     def singles(new: bool) -> str:
         return single_record_statement(domain, f"""
             SELECT m.golden_id, {staging_columns(domain)}
             FROM w_mg m JOIN w_dirty d ON d.golden_id = m.golden_id AND d._size = 1 AND d.is_new = {new}
             JOIN staging.{domain} s ON s.record_id = m.record_id
-            WHERE m.dirty""")
+            WHERE m.dirty""", constructors)
 
     def multis(new: bool) -> str:
-        return multi_record_statement(domain, f"(SELECT * FROM w_multi WHERE _new = {new})")
+        return ranked_statement(domain, f"(SELECT * FROM w_ranked WHERE _new = {new})", constructors)
 
     found = [0, 0]
     for select in (singles(True), multis(True)):
