@@ -142,7 +142,8 @@ def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: M
         records = current_records(conn, domain, spec)
         load_into_duckdb(con, "records", records, spec)
         previous = _previous_run(conn, domain)
-        if previous is not None:
+        # A run asked to be full scores everything anyway: which records are new does not matter.
+        if previous is not None and not full:
             con.register("__previous_ids", store.record_ids_of_run(conn, previous["run_id"]))
         else:
             run_sql(con, "CREATE OR REPLACE TEMP VIEW __previous_ids AS SELECT NULL::BIGINT AS record_id WHERE false")
