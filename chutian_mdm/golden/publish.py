@@ -20,6 +20,7 @@ from __future__ import annotations
 import getpass
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -32,6 +33,7 @@ from ..failpoints import failpoint
 from .columns import golden_layout
 from .compute import MissingStagingRows, compute_golden_rows
 from .ids import assign_golden_ids
+from .rank import rank_run_clusters
 from .release import ReleaseCounts, prepare_changes, restore_indexes, suspend_indexes, write_release
 from .survive import survivorship_digest
 
@@ -129,10 +131,10 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
             progress.advance(1)
 
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, ThreadPoolExecutor(1) as meanwhile:
             try:
                 with conn.begin():
-                    result = _publish(conn, domain, run_id, settings, step)
+                    result = _publish(conn, domain, run_id, settings, step, meanwhile)
                     if not result.published:
                         raise _NothingChanged(result)  # roll back the work tables
                     failpoint("publish:written")
@@ -145,7 +147,7 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
 
 
 def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSettings,
-             step: Callable[[], None]) -> ReleaseResult:
+             step: Callable[[], None], meanwhile: ThreadPoolExecutor) -> ReleaseResult:
     run = conn.exec_driver_sql
     if not run(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK}, hashtext('{domain}'))").scalar_one():
         raise PublishLockedError(f"another publish of {domain} is in progress; try again when it has finished")
@@ -165,6 +167,10 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     recompute_all = previous is None or previous[1] != digest
     first = previous is None
 
+    # Computing every golden record: the clusters of several records are ranked meanwhile, on a
+    # connection of its own (their members are committed), while this transaction assigns IDs
+    # and writes the golden records of one record.
+    ranked = meanwhile.submit(rank_run_clusters, conn.engine, domain, run_id, WORK_MEM) if recompute_all else None
     members, matched = _stage_members(conn, domain, run_id, previous_release)
     step()
     tables = [f"golden.{domain}_{t}" for t in ("history", "xref", "changes")]
@@ -174,13 +180,13 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     # Members of the clusters to compute, and members whose match probability alone changed.
     run("""CREATE TEMP TABLE w_mg ON COMMIT DROP AS
            SELECT m.*, coalesce(c.golden_id, m.old_golden_id) AS golden_id, coalesce(c.is_new, false) AS is_new,
-                  c.cluster_key IS NOT NULL AS dirty
+                  c.cluster_key IS NOT NULL AS dirty, c.size AS _size
            FROM w_m m LEFT JOIN w_cid c USING (cluster_key)
            WHERE c.cluster_key IS NOT NULL OR m.old_probability IS DISTINCT FROM m.match_probability""")
     run("ANALYZE w_mg")
     step()
     try:
-        compute_golden_rows(conn, domain, release)
+        compute_golden_rows(conn, domain, release, ranked)
     except MissingStagingRows as missing:
         raise PublishError(f"run {run_id}: {missing.missing} cluster member(s) name a record_id that is not in "
                            f"staging.{domain}") from None

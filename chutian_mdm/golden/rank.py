@@ -19,13 +19,37 @@ import sqlalchemy as sa
 
 from ..match.records import copy_in, copy_out, duckdb_connection, run_sql
 from .columns import golden_layout
-from .survive import ranking_inputs, rule_sql
+from .survive import _literal, ranking_inputs, rule_sql, staging_columns
 
 
 def rank_multi_record_members(conn: sa.Connection, domain: str, members: str, table: str = "w_ranked") -> int:
     """Fill temporary table ``table`` (dropped at commit) with one row per golden ID of
     ``members`` (a query giving ``golden_id``, ``_new`` and the columns of
     :func:`.survive.staging_columns` per member record); returns how many."""
+    ranked = rank_members(conn, domain, members)
+    store_ranked(conn, domain, ranked, table)
+    return ranked.num_rows
+
+
+def rank_run_clusters(engine: sa.Engine, domain: str, run_id: int, work_mem: str) -> pa.Table:
+    """:func:`rank_members` of every cluster of several records of matching run ``run_id``,
+    keyed by ``cluster_key`` (in column ``golden_id``): read from committed tables by a
+    connection of its own, so that a publish that computes every golden record can rank while
+    its own transaction does the rest (see :func:`store_ranked`)."""
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SET LOCAL work_mem = '{work_mem}'")
+        return rank_members(conn, domain, f"""
+            SELECT m.cluster_key AS golden_id, false AS _new, {staging_columns(domain)}
+            FROM (SELECT cluster_key, record_id, count(*) OVER (PARTITION BY cluster_key) AS _size
+                  FROM mdm.cluster_members WHERE run_id = {int(run_id)} AND domain = {_literal(domain)}) m
+            JOIN staging.{domain} s ON s.record_id = m.record_id
+            WHERE m._size > 1""")
+
+
+def rank_members(conn: sa.Connection, domain: str, members: str) -> pa.Table:
+    """One row per golden ID of ``members`` (see :func:`rank_multi_record_members`): ``golden_id``,
+    ``_new``, ``record_count``, the surviving values (PostgreSQL's text) and per group ``g``
+    ``_source<g>``, ``_record<g>``, ``_rule<g>``."""
     layout = golden_layout(domain)
     inputs = ranking_inputs(domain)
     groups = [g.index for g in layout.groups]
@@ -69,15 +93,28 @@ def rank_multi_record_members(conn: sa.Connection, domain: str, members: str, ta
               SELECT *, {rules} FROM (
                 SELECT w.golden_id, w._new, w.record_count, {', '.join(decided)}
                 FROM __won w JOIN __runner r USING (golden_id)))""").arrow()
-        ranked = result if isinstance(result, pa.Table) else result.read_all()
+        return result if isinstance(result, pa.Table) else result.read_all()
     finally:
         con.close()
 
-    sql_types = {c.name: c.sql_type for c in layout.columns}
+
+def store_ranked(conn: sa.Connection, domain: str, ranked: pa.Table, table: str = "w_ranked",
+                 clusters: str | None = None) -> None:
+    """COPY the rows of :func:`rank_members` into temporary table ``table`` (dropped at
+    commit). ``clusters``: they are keyed by cluster key (:func:`rank_run_clusters`); this table
+    (``cluster_key``, ``golden_id``, ``is_new``) gives golden IDs, and only its clusters are kept."""
+    layout = golden_layout(domain)
+    groups = [g.index for g in layout.groups]
+    columns = ["golden_id", "_new", "record_count", *(c.name for c in layout.columns),
+               *(f"{part}{g}" for g in groups for part in ("_source", "_record", "_rule"))]
     definitions = ["golden_id text", "_new boolean", "record_count integer",
-                   *(f"{name} {sql_types[name]}" for name in values),
+                   *(f"{c.name} {c.sql_type}" for c in layout.columns),
                    *(f"{part}{g} text" for g in groups for part in ("_source", "_record", "_rule"))]
-    conn.exec_driver_sql(f"CREATE TEMP TABLE {table} ({', '.join(definitions)}) ON COMMIT DROP")
-    copy_in(conn, table, out_columns, ranked)
-    conn.exec_driver_sql(f"ANALYZE {table}")
-    return ranked.num_rows
+    target = f"{table}_by_cluster" if clusters else table
+    conn.exec_driver_sql(f"CREATE TEMP TABLE {target} ({', '.join(definitions)}) ON COMMIT DROP")
+    copy_in(conn, target, columns, ranked)
+    if clusters:
+        rest = ", ".join(f"r.{c}" for c in columns[2:])
+        conn.exec_driver_sql(f"""CREATE TEMP TABLE {table} ON COMMIT DROP AS
+                                 SELECT c.golden_id, c.is_new AS _new, {rest}
+                                 FROM {target} r JOIN {clusters} c ON c.cluster_key = r.golden_id""")
