@@ -192,13 +192,20 @@ def single_record_statement(domain: str, members: str, constructors: bool = Fals
     giving ``golden_id`` and the columns of :func:`staging_columns` for each (``constructors``:
     see :func:`_lineage`)."""
     layout = golden_layout(domain)
-    values = [f"{_checked(g, f, c.name)} AS {c.name}" for g in layout.groups for f in g.fields for c in f.columns]
+    # Whether a field failed validation, worked out once per record (its columns and lineage ask).
+    checked = [(g, f) for g in layout.groups if "valid" in g.rules for f in g.fields]
+    flags = "".join(f", {invalid(f)} AS _bad_{f.name}" for _, f in checked)
+
+    def value(group: GoldenGroup, field: GoldenField, column: str) -> str:
+        return f"CASE WHEN NOT _bad_{field.name} THEN {column} END" if "valid" in group.rules else column
+
+    values = [f"{value(g, f, c.name)} AS {c.name}" for g in layout.groups for f in g.fields for c in f.columns]
     entry = _entry("source", "source_record_id", _literal(ONLY_VALUE), constructors)
-    present = {f.name: _checked(g, f, f.name) for g in layout.groups for f in g.fields}
+    present = {f.name: value(g, f, f.name) for g in layout.groups for f in g.fields}
     lineage = _lineage(layout, {g.index: "_entry" for g in layout.groups}, present, constructors)
     return f"""
         SELECT golden_id, {', '.join(values)}, 1 AS record_count, {lineage} AS lineage
-        FROM (SELECT *, {entry} AS _entry FROM ({members} OFFSET 0) member OFFSET 0) single"""
+        FROM (SELECT *, {entry} AS _entry{flags} FROM ({members} OFFSET 0) member OFFSET 0) single"""
 
 
 def _rankings(domain: str, duckdb: bool = False) -> list[_Ranking]:
