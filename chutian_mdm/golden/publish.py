@@ -225,6 +225,10 @@ def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_relea
     """``w_m``: the run's members with their current xref entry; returns how many members, and
     how many of them have one."""
     run = conn.exec_driver_sql
+    # The run's members and the current xref rows come sorted by (source, source_record_id) from
+    # their keys: merging them beats hashing every member (1.3 s against 3 s for 1.5 million),
+    # which the planner's estimates do not see.
+    run("SET LOCAL enable_hashjoin = off")
     run(f"""CREATE TEMP TABLE w_m ON COMMIT DROP AS
             SELECT cm.cluster_key, cm.source, cm.source_record_id, cm.record_id, cm.match_probability,
                    x.golden_id AS old_golden_id, x.record_id AS old_record_id,
@@ -233,6 +237,7 @@ def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_relea
             LEFT JOIN golden.{domain}_xref x ON x.valid_to_release IS NULL
                  AND x.source = cm.source AND x.source_record_id = cm.source_record_id
             WHERE cm.run_id = %(run_id)s AND cm.domain = %(domain)s""", {"run_id": run_id, "domain": domain})
+    run("SET LOCAL enable_hashjoin = on")
     members, matched = (int(v) for v in run("SELECT count(*), count(old_golden_id) FROM w_m").one())
     if members == 0 and previous_release is not None:
         raise PublishError(f"run {run_id} has no cluster members: publishing it would retire every golden "
