@@ -6,11 +6,14 @@ Generates police-style rows (chutian_mdm.synth.bulk: the samples' dirt, ≈6 % d
 twins), ingests ``--rows`` of them into a throwaway PostgreSQL and trains the model (both
 reported, not part of the target). Then, each step in a fresh process so that its peak memory
 is its own:
-  * product: ``run_domain(full=True)`` — read from PostgreSQL, score, cluster, write back —
-    ``--runs`` times, with the time per stage;
+  * product: ``run_domain(full=True, publish=False)`` — read from PostgreSQL, score, cluster,
+    write edges, cluster members and the review queue back — ``--runs`` times, with the time
+    per stage (publishing golden records is the next stage, measured by bench/publish.py);
   * plain Splink: the same records (exported once to Parquet) through a plain Splink 5 script:
     read, predict, cluster_pairwise_predictions_at_threshold — ``--runs`` times;
-  * incremental: ``--increment`` further rows ingested as a new batch, then ``run_domain()``.
+  * the last full run published (the master's first release, reported, not part of the target);
+  * incremental: ``--increment`` further rows ingested as a new batch, then ``run_domain()``
+    as ``chutian-mdm run`` does it: matching, then publishing (reported separately).
 Reports medians, the ratio to plain Splink, and writes bench/out/scale.json.
 """
 
@@ -38,16 +41,19 @@ def _split_csv(source: Path, first: Path, rest: Path, rows: int) -> None:
             (a if i < rows else b).write(line)
 
 
-def _product_run(url: str, full: bool, queue: Any) -> None:
+def _product_run(url: str, full: bool, publish: bool, queue: Any) -> None:
     import sqlalchemy as sa
 
     from chutian_mdm.pipeline import run_domain
 
     engine = sa.create_engine(url)
     started = time.perf_counter()
-    result = run_domain(engine, "population", full=full)
+    result = run_domain(engine, "population", full=full, publish=publish)
     seconds = time.perf_counter() - started
-    queue.put({"seconds": round(seconds, 2), "stages": result.stats["seconds"], "peak_rss_mb": round(peak_rss_mb()),
+    stages = dict(result.stats.get("seconds", {}))
+    publish_seconds = result.release.seconds if result.release is not None else 0.0
+    queue.put({"seconds": round(seconds, 2), "match_seconds": round(seconds - publish_seconds, 2),
+               "publish_seconds": round(publish_seconds, 2), "stages": stages, "peak_rss_mb": round(peak_rss_mb()),
                "records": result.records, "compared_records": result.compared_records,
                "candidate_pairs": result.candidate_pairs, "matches": result.matches, "clusters": result.clusters,
                "mode": result.mode})
@@ -138,22 +144,25 @@ def main() -> None:
 
             product = []
             for run in range(args.runs):
-                product.append(_in_child(_product_run, url, True))
+                product.append(_in_child(_product_run, url, True, False))
                 print(f"product run {run + 1}: {product[-1]}")
             _in_child(_plain_train, parquet, work / "plain_model.json")
             plain = []
             for run in range(args.runs):
                 plain.append(_in_child(_plain_run, parquet, work / "plain_model.json", 0.95))
                 print(f"plain Splink run {run + 1}: {plain[-1]}")
+            first_release = _in_child(_product_run, url, False, True)  # publishes the last full run
+            print(f"first release of the master: {first_release}")
             ingest_file(engine, "population", increment, "police")
-            incremental = _in_child(_product_run, url, False)
+            incremental = _in_child(_product_run, url, False, True)
             print(f"incremental run: {incremental}")
             engine.dispose()
             sa.create_engine(url).dispose()
         product_median = statistics.median(r["seconds"] for r in product)
         plain_median = statistics.median(r["seconds"] for r in plain)
         summary.update({
-            "product_runs": product, "plain_splink_runs": plain, "incremental": incremental,
+            "product_runs": product, "plain_splink_runs": plain, "first_release": first_release,
+            "incremental": incremental,
             "product_median_seconds": product_median, "plain_splink_median_seconds": plain_median,
             "product_vs_plain": round(product_median / plain_median, 2),
             "product_peak_rss_mb": max(r["peak_rss_mb"] for r in product),
@@ -162,7 +171,8 @@ def main() -> None:
         print(f"\nmatch + cluster of {product[0]['records']:,} records: product median {product_median:.1f} s "
               f"(peak {summary['product_peak_rss_mb']} MB), plain Splink median {plain_median:.1f} s "
               f"(peak {summary['plain_splink_peak_rss_mb']} MB): {summary['product_vs_plain']}× plain Splink; "
-              f"incremental {args.increment:,} new vs the master: {incremental['seconds']} s")
+              f"incremental {args.increment:,} new vs the master: {incremental['match_seconds']} s matching, "
+              f"{incremental['publish_seconds']} s publishing")
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(json.dumps(summary, indent=2))
     finally:

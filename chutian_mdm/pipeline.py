@@ -163,13 +163,14 @@ class _Current:
     constraint_state: dict[str, int]
 
 
-def _load(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: MatchSpec | KeySpec,
+def _load(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: MatchSpec | KeySpec, full: bool,
           progress: Progress, timings: dict[str, float]) -> _Current:
     with _timed(timings, "load", progress, f"{domain}: loading current records"), engine.connect() as conn:
         records = current_records(conn, domain, spec)
         load_into_duckdb(con, "records", records, spec)
         previous = _previous_run(conn, domain)
-        if previous is not None:
+        # A run asked to be full scores everything anyway: which records are new does not matter.
+        if previous is not None and not full:
             con.register("__previous_ids", store.record_ids_of_run(conn, previous["run_id"]))
         else:
             run_sql(con, "CREATE OR REPLACE TEMP VIEW __previous_ids AS SELECT NULL::BIGINT AS record_id WHERE false")
@@ -218,7 +219,7 @@ def _failed(engine: sa.Engine, run_id: int, exc: BaseException) -> None:
 def _run(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, spec: MatchSpec,
          limits: Thresholds, full: bool, progress: Progress, started: float,
          timings: dict[str, float]) -> RunResult:
-    current = _load(engine, con, domain, spec, progress, timings)
+    current = _load(engine, con, domain, spec, full, progress, timings)
     records, previous = current.records, current.previous
     model, trained = latest_model(engine, domain), False
     if records.num_rows == 0:
@@ -285,7 +286,7 @@ def _run_by_key(engine: sa.Engine, con: duckdb.DuckDBPyConnection, domain: str, 
     """A run of a domain that matches by key: no model and no scoring; every current record is
     grouped afresh (one statement), so a run is never incremental beyond noticing that nothing
     changed."""
-    current = _load(engine, con, domain, spec, progress, timings)
+    current = _load(engine, con, domain, spec, full, progress, timings)
     records, previous = current.records, current.previous
     if records.num_rows == 0:
         run_id = _start_run(engine, domain, "incremental", None)

@@ -152,6 +152,7 @@ cluster_members = sa.Table(
     sa.Column("match_probability", sa.Double, nullable=False),
     sa.PrimaryKeyConstraint("run_id", "source", "source_record_id"),
     schema="mdm",
+    postgresql_partition_by="RANGE (run_id)",  # one partition per run (alembic 0007)
 )
 
 # -- mdm: the match stage's own tables (also alembic/versions/0002_matching.py) -------------------

@@ -21,6 +21,7 @@ from __future__ import annotations
 import getpass
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from typing import Protocol
 
@@ -34,6 +35,7 @@ from .columns import golden_layout
 from .compute import MissingStagingRows, compute_golden_rows
 from .ids import assign_golden_ids
 from .links import LINKS_LOCK, publish_links
+from .rank import rank_run_clusters
 from .release import ReleaseCounts, prepare_changes, restore_indexes, suspend_indexes, write_release
 from .survive import survivorship_digest
 
@@ -133,10 +135,10 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
             progress.advance(1)
 
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, ThreadPoolExecutor(1) as meanwhile:
             try:
                 with conn.begin():
-                    result = _publish(conn, domain, run_id, settings, step)
+                    result = _publish(conn, domain, run_id, settings, step, meanwhile)
                     if not result.published:
                         raise _NothingChanged(result)  # roll back the work tables
                     failpoint("publish:written")
@@ -149,7 +151,7 @@ def publish_release(engine: sa.Engine, domain: str, run_id: int,
 
 
 def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSettings,
-             step: Callable[[], None]) -> ReleaseResult:
+             step: Callable[[], None], meanwhile: ThreadPoolExecutor) -> ReleaseResult:
     run = conn.exec_driver_sql
     if not run(f"SELECT pg_try_advisory_xact_lock({PUBLISH_LOCK}, hashtext('{domain}'))").scalar_one():
         raise PublishLockedError(f"another publish of {domain} is in progress; try again when it has finished")
@@ -171,6 +173,10 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     recompute_all = previous is None or previous[1] != digest
     first = previous is None
 
+    # Computing every golden record: the clusters of several records are ranked meanwhile, on a
+    # connection of its own (their members are committed), while this transaction assigns IDs
+    # and writes the golden records of one record.
+    ranked = meanwhile.submit(rank_run_clusters, conn.engine, domain, run_id, WORK_MEM) if recompute_all else None
     members, matched = _stage_members(conn, domain, run_id, previous_release)
     step()
     tables = [f"golden.{domain}_{t}" for t in ("history", "xref", "changes")]
@@ -180,13 +186,13 @@ def _publish(conn: sa.Connection, domain: str, run_id: int, settings: GoldenSett
     # Members of the clusters to compute, and members whose match probability alone changed.
     run("""CREATE TEMP TABLE w_mg ON COMMIT DROP AS
            SELECT m.*, coalesce(c.golden_id, m.old_golden_id) AS golden_id, coalesce(c.is_new, false) AS is_new,
-                  c.cluster_key IS NOT NULL AS dirty
+                  c.cluster_key IS NOT NULL AS dirty, c.size AS _size
            FROM w_m m LEFT JOIN w_cid c USING (cluster_key)
            WHERE c.cluster_key IS NOT NULL OR m.old_probability IS DISTINCT FROM m.match_probability""")
     run("ANALYZE w_mg")
     step()
     try:
-        compute_golden_rows(conn, domain, release)
+        compute_golden_rows(conn, domain, release, ranked)
     except MissingStagingRows as missing:
         raise PublishError(f"run {run_id}: {missing.missing} cluster member(s) name a record_id that is not in "
                            f"staging.{domain}") from None
@@ -227,6 +233,10 @@ def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_relea
     """``w_m``: the run's members with their current xref entry; returns how many members, and
     how many of them have one."""
     run = conn.exec_driver_sql
+    # The run's members and the current xref rows come sorted by (source, source_record_id) from
+    # their keys: merging them beats hashing every member (1.3 s against 3 s for 1.5 million),
+    # which the planner's estimates do not see.
+    run("SET LOCAL enable_hashjoin = off")
     run(f"""CREATE TEMP TABLE w_m ON COMMIT DROP AS
             SELECT cm.cluster_key, cm.source, cm.source_record_id, cm.record_id, cm.match_probability,
                    x.golden_id AS old_golden_id, x.record_id AS old_record_id,
@@ -235,6 +245,7 @@ def _stage_members(conn: sa.Connection, domain: str, run_id: int, previous_relea
             LEFT JOIN golden.{domain}_xref x ON x.valid_to_release IS NULL
                  AND x.source = cm.source AND x.source_record_id = cm.source_record_id
             WHERE cm.run_id = %(run_id)s AND cm.domain = %(domain)s""", {"run_id": run_id, "domain": domain})
+    run("SET LOCAL enable_hashjoin = on")
     members, matched = (int(v) for v in run("SELECT count(*), count(old_golden_id) FROM w_m").one())
     if members == 0 and previous_release is not None:
         raise PublishError(f"run {run_id} has no cluster members: publishing it would retire every golden "

@@ -4,6 +4,7 @@ steward constraints. Bulk in and out (COPY); SQL over whole tables."""
 from __future__ import annotations
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import sqlalchemy as sa
 
 from ..db import tables
@@ -56,10 +57,27 @@ def insert_edges(conn: sa.Connection, domain: str, run_id: int, model_id: int, e
     copy_in(conn, "mdm.match_edges", ["domain", *EDGE_COLUMNS, "run_id", "model_id"], rows)
 
 
+MEMBER_COLUMNS = ["run_id", "domain", "source", "source_record_id", "record_id", "cluster_key", "match_probability"]
+
+
 def insert_cluster_members(conn: sa.Connection, members: pa.Table) -> None:
-    copy_in(conn, "mdm.cluster_members",
-            ["run_id", "domain", "source", "source_record_id", "record_id", "cluster_key",
-             "match_probability"], members)
+    """Write a run's members as the run's own partition of ``mdm.cluster_members``: COPY into a
+    bare table, then attach it — PostgreSQL builds the key and the index once over all rows and
+    checks the foreign key with one query, instead of row by row (several times faster for a
+    million members). Readers see the partition when the transaction commits."""
+    if members.num_rows == 0:
+        return
+    run_ids = pc.unique(members["run_id"])
+    if len(run_ids) != 1:
+        copy_in(conn, "mdm.cluster_members", MEMBER_COLUMNS, members)
+        return
+    run_id = int(run_ids[0].as_py())
+    partition = f"mdm.cluster_members_run_{run_id}"
+    conn.exec_driver_sql(f"CREATE TABLE {partition} (LIKE mdm.cluster_members)")
+    copy_in(conn, partition, MEMBER_COLUMNS, members)
+    conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+    conn.exec_driver_sql(f"ALTER TABLE mdm.cluster_members ATTACH PARTITION {partition} "
+                         f"FOR VALUES FROM ({run_id}) TO ({run_id + 1})")
 
 
 def constraints(conn: sa.Connection, domain: str) -> tuple[pa.Table, dict[str, int]]:
