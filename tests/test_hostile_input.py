@@ -112,6 +112,30 @@ def test_sql_and_formula_values_are_stored_verbatim(engine: sa.Engine, database_
         assert list(addresses) == [evil, "=cmd|' /C calc'!A0"]
 
 
+def test_nul_characters_and_copy_control_characters(engine: sa.Engine, database_url: str, tmp_path: Path,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    # A row with a NUL is quarantined (PostgreSQL text cannot hold it); backslashes, tabs and
+    # line breaks inside values reach the staging table exactly as sent.
+    tricky = "路\\N\t1号\n2栋\r\\."
+    rows = [person("P1", 户籍地址="湖北省武汉市洪山区卓刀泉路1号"), person("P2", 户籍地址="坏\x00地址"),
+            person("P3", 户籍地址=tricky)]
+    path = write_csv(tmp_path / "police.csv", rows)
+    code, out, err = run_ingest(database_url, path, capsys)
+    assert code == 4, err
+    result = json.loads(out)[0]
+    assert (result["rows_in"], result["accepted"], result["quarantined"]) == (3, 2, 1)
+    assert_accounted(engine)
+    with engine.connect() as conn:
+        stored = dict(conn.execute(sa.text(
+            "SELECT source_record_id, raw->>'户籍地址' FROM staging.population")).all())
+        standard = conn.execute(sa.text("SELECT address FROM staging.population WHERE source_record_id = 'P3'")
+                                ).scalar_one()
+        reasons = conn.execute(sa.text("SELECT row_number, reasons FROM staging.quarantine")).all()
+    assert stored == {"P1": "湖北省武汉市洪山区卓刀泉路1号", "P3": tricky}
+    assert standard == "路\\N1号2栋\\."  # whitespace dropped by the address standardiser, backslashes kept
+    assert [(n, r[0]["code"]) for n, r in reasons] == [(3, "encoding_invalid")]
+
+
 def test_truncated_csv_keeps_the_broken_last_row(engine: sa.Engine, database_url: str, tmp_path: Path,
                                                  capsys: pytest.CaptureFixture[str]) -> None:
     path = write_csv(tmp_path / "police.csv", [person("P1"), person("P2", 户籍地址='带"引号"的地址')])

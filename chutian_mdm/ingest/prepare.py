@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,10 +49,16 @@ class PreparedChunk:
     quarantine_raw: dict[int, str] = field(default_factory=dict)  # row index -> raw JSON
 
 
+_NEEDS_ESCAPE = re.compile(r"[\\\t\n\r]")
+
+
 def _encode_column(values: list[Any]) -> list[str]:
     """A whole column in COPY text format (one type check per column where possible)."""
     sample = next((v for v in values if v is not None), None)
     if isinstance(sample, str):
+        # One scan of the whole column: most columns hold nothing to escape.
+        if _NEEDS_ESCAPE.search("".join(filter(None, values))) is None:
+            return [NULL if v is None else v for v in values]
         return [NULL if v is None else _escape(v) for v in values]
     if isinstance(sample, dt.date) and not isinstance(sample, bool):
         return [NULL if v is None else v.isoformat() for v in values]

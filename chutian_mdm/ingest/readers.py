@@ -59,6 +59,7 @@ class SourceTable:
     headers: list[str]
     rows: Iterator[Row]
     expected_rows: int | None = None  # for progress display only
+    may_hold_nul: bool = True  # False when the reader knows no value holds a NUL character
 
 
 def open_table(path: Path) -> SourceTable:
@@ -80,7 +81,8 @@ def open_table(path: Path) -> SourceTable:
     if any("\x00" in header for header in table.headers):
         raise InputFileError(path, "the header row holds NUL characters")
     table.headers = _unique(table.headers)
-    table.rows = _without_nul(table.rows)
+    if table.may_hold_nul:
+        table.rows = _without_nul(table.rows)
     return table
 
 
@@ -184,9 +186,11 @@ def _read_csv(path: Path) -> SourceTable:
             path, f"the header row is not valid {encoding}: {_shown(','.join(header), encoding)}"
         )
     headers = [h.strip() for h in header]
-    rows = _csv_rows(reader, len(headers), encoding)
+    # Whole-file checks first (one C scan each): most files hold neither undecodable bytes nor
+    # NUL characters, and then no row needs looking at for them.
+    rows = _csv_rows(reader, len(headers), encoding, check_bytes=_undecodable(text))
     expected = max(data.count(b"\n") + (0 if data.endswith(b"\n") else 1) - 1, 0)
-    return SourceTable(path, "csv", encoding, headers, rows, expected)
+    return SourceTable(path, "csv", encoding, headers, rows, expected, may_hold_nul=b"\x00" in data)
 
 
 def _physical_lines(text: str) -> Iterator[str]:
@@ -205,7 +209,7 @@ def _physical_lines(text: str) -> Iterator[str]:
         start = end + 1
 
 
-def _csv_rows(reader: Any, width: int, encoding: str) -> Iterator[Row]:
+def _csv_rows(reader: Any, width: int, encoding: str, check_bytes: bool = True) -> Iterator[Row]:
     number = 1
     while True:
         number = reader.line_num + 1
@@ -218,8 +222,7 @@ def _csv_rows(reader: Any, width: int, encoding: str) -> Iterator[Row]:
             continue
         if not values:
             continue  # a blank line is not a row
-        joined = ",".join(values)
-        if _undecodable(joined):
+        if check_bytes and _undecodable(joined := ",".join(values)):
             shown = _shown(joined, encoding)
             yield Row(
                 number,
@@ -232,7 +235,7 @@ def _csv_rows(reader: Any, width: int, encoding: str) -> Iterator[Row]:
             problem = RowProblem(
                 "row_malformed", f"{len(values)} columns where the header has {width}"
             )
-            yield Row(number, _fit(values, width), problem, raw_text=joined)
+            yield Row(number, _fit(values, width), problem, raw_text=",".join(values))
             continue
         yield Row(number, [v if v != "" else None for v in values])
 
