@@ -170,7 +170,7 @@ def test_run_geospatial_finds_the_true_places_and_keeps_coordinates_with_their_c
 
 
 def test_run_macroeconomic_publishes_the_true_values_and_queues_sources_that_disagree(
-        cli: Cli, engine: sa.Engine) -> None:
+        cli: Cli, engine: sa.Engine, tmp_path: Path) -> None:
     ingest_samples(engine, "macroeconomic")
     result = run(cli, "macroeconomic")
     assert result["model_version"] is None and result["stats"]["key"] == ["indicator", "division_code", "period"]
@@ -205,6 +205,40 @@ def test_run_macroeconomic_publishes_the_true_values_and_queues_sources_that_dis
     assert cli("run", "macroeconomic", "--quiet")[0] == 3
     code, _, err = cli("train", "macroeconomic")
     assert code == 2 and "matches by key" in err
+
+    # The run's report: no model charts, the key instead of thresholds, the queued pairs.
+    report = tmp_path / "macro.html"
+    code, _, err = cli("report", str(result["run_id"]), "--out", str(report))
+    assert code == 0, err
+    page = report.read_text(encoding="utf-8")
+    assert "matched by key (indicator, division_code, period)" in page and "review rule" in page
+    assert "matched by key, no model" in page and "model v" not in page
+
+    # A steward works the queue: no model to explain, so the fields side by side with which of
+    # them form the key, and why the pair is there.
+    first, second = sorted(q["review_id"] for q in rows(engine, "SELECT review_id FROM mdm.review_queue"))[:2]
+    code, out, err = cli("review", "show", str(first), "--json")
+    assert code == 0, err
+    shown = json.loads(out)
+    assert shown["explanation"] is None and "disagree" in shown["reason"]
+    levels = {f["field"]: f["level"] for f in shown["fields"]}
+    assert levels["division_code"] == levels["period"] == levels["indicator"] == "same key"
+    assert levels["value_canonical"] == "differs"
+    code, out, err = cli("review", "show", str(first))
+    assert code == 0 and "queued because the sources disagree" in out, err
+    assert cli("review", "accept", str(first), "--note", "统计局终值为准")[0] == 0
+    assert cli("review", "reject", str(second), "--note", "税务口径不同")[0] == 0
+    code, out, err = cli("run", "macroeconomic", "--json", "--quiet")
+    assert code == 0, err
+    statuses = {q["review_id"]: q["status"] for q in rows(engine, "SELECT review_id, status FROM mdm.review_queue")}
+    assert statuses[first] == "accepted" and statuses[second] == "rejected"
+    assert sorted(statuses.values()).count("open") == 2
+    apart = rows(engine, """
+        SELECT xl.golden_id AS golden_l, xr.golden_id AS golden_r FROM mdm.review_queue q
+        JOIN golden.macroeconomic_xref xl ON xl.record_id = q.record_id_l AND xl.valid_to_release IS NULL
+        JOIN golden.macroeconomic_xref xr ON xr.record_id = q.record_id_r AND xr.valid_to_release IS NULL
+        WHERE q.review_id = :r""", r=second)[0]
+    assert apart["golden_l"] != apart["golden_r"]
 
 
 def indicator_rows(**values: str) -> dict[str, str]:
@@ -250,3 +284,30 @@ def test_a_later_revision_is_a_new_version_and_every_revision_stays_visible(
         [("2024", Decimal("21106.23"), "S2", 3)]
     code, out, _ = cli("indicators", "show", "A01", "--region", "420100")
     assert code == 0 and "from golden release 2" in out and "21106.23" in out
+
+
+def test_merge_and_split_work_for_a_domain_matching_by_key(cli: Cli, engine: sa.Engine, tmp_path: Path) -> None:
+    stage_rows(engine, tmp_path, "macroeconomic", "statistics", [
+        indicator_rows(source_record_id="S1", value="21000", release_date="2025-03-15"),
+        indicator_rows(source_record_id="S9", division_code="420500", value="5000", release_date="2025-03-15")])
+    stage_rows(engine, tmp_path, "macroeconomic", "tax", [
+        indicator_rows(source_record_id="T1", value="2100000", unit="万元", release_date="2025-03-20")])
+    run(cli, "macroeconomic")
+
+    def golden_of() -> dict[str, str]:
+        return {r["source_record_id"]: r["golden_id"] for r in rows(
+            engine, "SELECT source_record_id, golden_id FROM golden.macroeconomic_xref WHERE valid_to_release IS NULL")}
+
+    before = golden_of()
+    assert before["S1"] == before["T1"] != before["S9"]
+    code, out, err = cli("split", before["S1"], "--records", "tax:T1", "--note", "税务口径不同", "--json")
+    assert code == 0, err
+    after = golden_of()
+    assert after["S1"] == before["S1"] and after["T1"] not in (after["S1"], after["S9"])
+    code, out, err = cli("merge", after["S1"], after["S9"], "--note", "区划代码填错", "--json")
+    assert code == 0, err
+    assert json.loads(out)["message"].startswith(f"merged {after['S1']} and {after['S9']} into ")
+    merged = golden_of()
+    assert merged["S1"] == merged["S9"] != merged["T1"]
+    assert cli("run", "macroeconomic", "--full", "--quiet")[0] in (0, 3)
+    assert golden_of() == merged

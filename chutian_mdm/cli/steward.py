@@ -125,6 +125,11 @@ def review_show(
         table.add_row(f"{f['field']} {f['label']}" if f["label"] != f["field"] else f["field"],
                       _text(f["left"]), _text(f["right"]), f["level"] or "", weight)
     console.print(table)
+    if detail.reason:
+        console.print(f"queued because {detail.reason}")
+        console.print("outcome: the records share the key and stay one entity. `review accept`: that stands, "
+                      "the pair is closed; `review reject`: they are not the same (e.g. a figure of another "
+                      "scope) and become two entities from the next run on")
     if e is not None:
         console.print(f"prior {e.prior_weight:+.2f}; final match weight {e.match_weight:+.2f} → "
                       f"match probability {e.match_probability:.6f} (model v{e.model_version})")

@@ -83,7 +83,11 @@ def _matching() -> Any:
 
     # Values that the sources report differently (beyond reconciliation.relative_tolerance in
     # schemas/indicators.yaml) stay one golden value but go to the review queue.
-    return KeySpec(key=("indicator", "division_code", "period"), review=disagreeing_pairs)
+    return KeySpec(key=("indicator", "division_code", "period"), review=disagreeing_pairs,
+                   review_reason="the sources disagree on this value beyond reconciliation.relative_tolerance "
+                                 "(schemas/indicators.yaml): the left record gives the golden value, the right "
+                                 "one another source's latest revision",
+                   review_columns=("value_canonical", "unit_canonical"))
 
 
 MATCHING = _matching()

@@ -79,6 +79,8 @@ class KeySpec:
 
     key: Sequence[str]
     review: Callable[[], Any] | None = None
+    review_reason: str = "the domain's review rule picked this pair"  # what `review show` says
+    review_columns: Sequence[str] = ()  # standardised staging columns `review show` adds to the fields
     derived: dict[str, str] = field(default_factory=dict)
     exclusive_keys: Sequence[str] = ()
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from ..errors import ConfigError, MdmError
 from ..golden.query import GoldenRecord, get_golden
-from ..match.spec import thresholds
+from ..match.spec import KeySpec, Thresholds, matching_of, thresholds
 
 
 class RunNotFound(MdmError):
@@ -62,6 +62,7 @@ class ReportData:
     steward_actions: list[dict[str, Any]]
     cluster: ClusterView | None = None
     thresholds: dict[str, float] = field(default_factory=dict)
+    key: list[str] | None = None  # the key of a domain that matches by key (no model, no thresholds)
 
 
 def resolve_run(conn: sa.Connection, run_id: int | None, domain: str | None) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def _cluster_view(conn: sa.Connection, engine: sa.Engine, golden_id: str) -> Clu
     versions = {m["record_id"]: position[(m["source"], m["source_record_id"])] for m in record.members}
     edges: list[tuple[int, int, str, str]] = []
     try:
-        match = thresholds(domain).match
+        match = _limits(domain).match
     except ConfigError:  # a domain without matching: every stored edge is shown as a link
         match = 0.0
     for row in conn.execute(sa.text("""
@@ -172,8 +173,11 @@ def gather(engine: sa.Engine, run_id: int | None = None, domain: str | None = No
             WHERE q.batch_id = ANY(:ids) AND coalesce(r->>'severity', 'error') = 'error'
             GROUP BY 1 ORDER BY 2 DESC, 1"""),
             {"ids": [b["batch_id"] for b in batches]})]
-        limits = thresholds(domain)
-        bands = _bands(limits.review, limits.match)
+        limits = _limits(domain)
+        matching = matching_of(domain)
+        key = list(matching.key) if isinstance(matching, KeySpec) else None
+        # Matching by key queues pairs by the domain's review rule, not by probability.
+        bands = [(0.0, 1.0000001, "review rule")] if key else _bands(limits.review, limits.match)
         queued = dict.fromkeys((label for *_, label in bands), 0)
         for (p,) in conn.execute(sa.text("SELECT match_probability FROM mdm.review_queue WHERE created_run_id = :run"),
                                  {"run": run_id}):
@@ -204,5 +208,13 @@ def gather(engine: sa.Engine, run_id: int | None = None, domain: str | None = No
         quarantine_reasons=reasons, cluster_sizes=sizes, review_queued_by_run=list(
             queued.items()), review_open=statuses, release=dict(release) if release else None,
         model=dict(model) if model else None, comparisons=_model(model["settings"]) if model else [],
-        steward_actions=actions, cluster=cluster, thresholds={"match": limits.match, "review": limits.review})
+        steward_actions=actions, cluster=cluster, thresholds={"match": limits.match, "review": limits.review},
+        key=key)
+
+
+def _limits(domain: str) -> Thresholds:
+    """The domain's thresholds; every link of a domain matching by key is certain."""
+    if isinstance(matching_of(domain), KeySpec):
+        return Thresholds(match=1.0, review=1.0)
+    return thresholds(domain)
 

@@ -89,7 +89,9 @@ def render(data: ReportData, generated_at: dt.datetime | None = None) -> str:
         f"<h1>{escape(title)}</h1>",
         f'<p class="meta">{escape(run["mode"])} run, {escape(run["status"])}; '
         f'started {escape(_text(run["started_at"]))} '
-        f'by {escape(run["started_by"])}; model v{escape(_text(run.get("model_version")))}'
+        f'by {escape(run["started_by"])}; '
+        + (f'model v{escape(_text(run["model_version"]))}' if run.get("model_version") is not None
+           else "matched by key, no model" if data.key else "no model")
         + (f"; published release {release['release']}" if release else "; no release published")
         + (f"; previous run {data.previous_run_id}" if data.previous_run_id else "; first run of the domain")
         + (f"; error: {escape(run['error'])}" if run.get("error") else "") + "</p>",
@@ -148,9 +150,10 @@ def _matching(data: ReportData, stats: dict[str, Any]) -> list[str]:
     out = [
         "<h2>Matching</h2>",
         f'<p class="meta">This run had nothing to do: {escape(stats["reason"])}.</p>' if stats.get("reason") else "",
-        f'<p class="meta">match threshold {data.thresholds.get("match")}, review threshold '
-        f'{data.thresholds.get("review")}' + (f"; matched everything: {escape(stats['full_reason'])}"
-                                              if stats.get("full_reason") else "") + "</p>",
+        '<p class="meta">' + (f'matched by key ({escape(", ".join(data.key))}), without a model' if data.key else
+                              f'match threshold {data.thresholds.get("match")}, review threshold '
+                              f'{data.thresholds.get("review")}')
+        + (f"; matched everything: {escape(stats['full_reason'])}" if stats.get("full_reason") else "") + "</p>",
         _table(["", "count"], [(label, stats.get(key)) for key, label in labels if key in stats], numeric=(1,)),
         '<div class="charts">',
         _figure(svg.histogram("cluster-sizes", "Clusters by size", data.cluster_sizes, x_label="records per cluster",

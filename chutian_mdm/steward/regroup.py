@@ -17,8 +17,9 @@ it; in a split the largest part keeps the ID and the others are ``created`` with
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 import sqlalchemy as sa
@@ -27,7 +28,7 @@ from ..db import tables
 from ..errors import ConfigError
 from ..match.cluster import constrained_clusters
 from ..match.explain import RecordKey
-from ..match.spec import match_spec, thresholds
+from ..match.spec import KeySpec, matching_of, thresholds
 from ..pipeline import Progress
 from .actions import ActionResult, Constraint, ReviewChange, StewardError, constraints_among, record_action, rerun
 from .records import Key, current_golden, current_record_ids, key_text, release_changes
@@ -45,18 +46,23 @@ def _components(conn: sa.Connection, domain: str, keys: Sequence[Key],
     current versions (at or above the match threshold), the given must-links, the exclusive keys.
     An exclusive key that is not a staging column cannot be replayed: every record is then its
     own group (the caller pins the part)."""
-    spec, limits = match_spec(domain), thresholds(domain)
+    spec = matching_of(domain)
     staging = tables.staging_table(domain)
     if any(key not in staging.c for key in spec.exclusive_keys):
         return [[k] for k in keys]
     versions = current_record_ids(conn, domain, keys)
     order = [k for k in keys if k in versions]
     node = {versions[k]: i for i, k in enumerate(order)}
-    edges = conn.execute(sa.text("""
-        SELECT record_id_l, record_id_r, match_weight, match_probability, rule FROM mdm.match_edges
-        WHERE domain = :d AND record_id_l = ANY(:ids) AND record_id_r = ANY(:ids)
-          AND match_probability >= :match AND rule <> 'review_only'
-        ORDER BY record_id_l, record_id_r"""), {"d": domain, "ids": list(node), "match": limits.match}).all()
+    edges: Sequence[Any]
+    if isinstance(spec, KeySpec):
+        edges = _key_edges(conn, staging, spec, list(node))
+    else:
+        edges = conn.execute(sa.text("""
+            SELECT record_id_l, record_id_r, match_weight, match_probability, rule FROM mdm.match_edges
+            WHERE domain = :d AND record_id_l = ANY(:ids) AND record_id_r = ANY(:ids)
+              AND match_probability >= :match AND rule <> 'review_only'
+            ORDER BY record_id_l, record_id_r"""),
+            {"d": domain, "ids": list(node), "match": thresholds(domain).match}).all()
     key_values = conn.execute(sa.select(staging.c.record_id, *(staging.c[k] for k in spec.exclusive_keys))
                               .where(staging.c.record_id.in_(list(node)))).all() if spec.exclusive_keys else []
     codes: list[np.ndarray] = []
@@ -82,6 +88,32 @@ def _components(conn: sa.Connection, domain: str, keys: Sequence[Key],
         groups.setdefault(label, []).append(key)
     missing = [[k] for k in keys if k not in versions]  # no current version: cannot be held by links
     return sorted(groups.values()) + missing
+
+
+class _Edge(NamedTuple):
+    record_id_l: int
+    record_id_r: int
+    match_weight: float
+    match_probability: float
+    rule: str
+
+
+def _key_edges(conn: sa.Connection, staging: sa.Table, spec: KeySpec, record_ids: list[int]) -> list[_Edge]:
+    """For a domain matching by key: the records with the same key (no column NULL) linked to
+    the first of them, as a run links them."""
+    key_columns = [staging.c[k] for k in spec.key]
+    found = conn.execute(sa.select(staging.c.record_id, *key_columns)
+                         .where(staging.c.record_id.in_(record_ids), *(c.is_not(None) for c in key_columns))
+                         .order_by(staging.c.record_id)).all()
+    first: dict[tuple[Any, ...], int] = {}
+    edges = []
+    for row in found:
+        key = tuple(row[1:])
+        if key in first:
+            edges.append(_Edge(first[key], int(row.record_id), math.inf, 1.0, "deterministic"))
+        else:
+            first[key] = int(row.record_id)
+    return edges
 
 
 def _existing_must_links(constraints: Sequence[dict[str, Any]]) -> list[tuple[Key, Key]]:
@@ -136,7 +168,7 @@ def merge_golden(engine: sa.Engine, golden_a: str, golden_b: str, *, steward: st
             raise ConfigError(f"{first} ({domain}) and {second} ({domain_b}) are of different domains")
         if first == second:
             raise ConfigError(f"{first} is named twice; merge two different golden records")
-        match_spec(domain)
+        matching_of(domain)
         members = [*members_a, *members_b]
         existing = constraints_among(conn, domain, members)
         set_a = set(members_a)
@@ -177,7 +209,7 @@ def split_golden(engine: sa.Engine, golden_id: str, records: Sequence[RecordKey]
         raise ConfigError("name the records to split off with --records SOURCE:ID,SOURCE:ID")
     with engine.begin() as conn:
         domain, golden, members = current_golden(conn, golden_id)
-        match_spec(domain)
+        matching_of(domain)
         named = list(dict.fromkeys((r.source, r.source_record_id) for r in records))
         strangers = [key_text(k) for k in named if k not in set(members)]
         if strangers:

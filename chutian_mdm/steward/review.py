@@ -23,7 +23,7 @@ from ..errors import ConfigError, InputFileError, MdmError
 from ..ingest.quarantine import neutralise_formula
 from ..ingest.readers import detect_encoding
 from ..match.explain import Explanation, RecordKey, explain_pair
-from ..match.spec import matching_domains
+from ..match.spec import KeySpec, matching_domains, matching_of
 from .actions import ActionResult, Constraint, ReviewChange, StewardError, constraint_between, record_action
 from .records import Key, key_text, record_rows
 
@@ -128,12 +128,13 @@ def parse_review_id(text: str) -> int:
 class ReviewDetail:
     review: dict[str, Any]
     fields: list[dict[str, Any]]  # field, label, left, right, comparison, level, match_weight
-    explanation: Explanation | None
+    explanation: Explanation | None  # None for a domain that matches by key (no model)
     changed: list[str]  # records whose version changed since the pair was queued
+    reason: str | None = None  # why a domain matching by key queued the pair
 
     def as_dict(self) -> dict[str, Any]:
         return {"review": self.review, "fields": self.fields, "changed_since_queued": self.changed,
-                "explanation": self.explanation.as_dict() if self.explanation else None}
+                "explanation": self.explanation.as_dict() if self.explanation else None, "reason": self.reason}
 
 
 def show_review(engine: sa.Engine, review_id: int) -> ReviewDetail:
@@ -144,9 +145,18 @@ def show_review(engine: sa.Engine, review_id: int) -> ReviewDetail:
         domain = review["domain"]
         schema = load_domain(domain)
         names = [name for name in schema.fields if name != "source_record_id"]
-        rows = record_rows(conn, domain, [review["record_id_l"], review["record_id_r"]], names)
+        matching = matching_of(domain)
+        extra = ([c for c in (*matching.key, *matching.review_columns) if c not in names]
+                 if isinstance(matching, KeySpec) else [])
+        rows = record_rows(conn, domain, [review["record_id_l"], review["record_id_r"]], [*names, *extra])
     left, right = rows[review["record_id_l"]], rows[review["record_id_r"]]
     changed = [f"{r['source']}:{r['source_record_id']}" for r in (left, right) if not r["is_current"]]
+    if isinstance(matching, KeySpec):  # no model: say which fields agree, and why the pair is here
+        fields = [{"field": name, "label": schema.fields[name].label if name in schema.fields else name,
+                   "left": left.get(name), "right": right.get(name), "comparison": None,
+                   "level": _key_level(name in matching.key, left.get(name), right.get(name)),
+                   "match_weight": None} for name in [*names, *extra]]
+        return ReviewDetail(review, fields, None, changed, matching.review_reason)
     explanation = explain_pair(engine, domain, RecordKey(review["source_l"], review["source_record_id_l"]),
                                RecordKey(review["source_r"], review["source_record_id_r"]))
     steps = {s.comparison: s for s in explanation.steps}
@@ -162,6 +172,15 @@ def show_review(engine: sa.Engine, review_id: int) -> ReviewDetail:
                        "right": step.value_r, "comparison": step.comparison, "level": step.level,
                        "match_weight": round(step.match_weight, 4)})
     return ReviewDetail(review, fields, explanation, changed)
+
+
+def _key_level(is_key: bool, left: Any, right: Any) -> str:
+    if left is None and right is None:
+        return ""
+    same = left == right
+    if is_key:
+        return "same key" if same else "key differs"
+    return "same" if same else "differs"
 
 
 # -- decisions --------------------------------------------------------------------------------------
