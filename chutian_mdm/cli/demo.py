@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich import box
 from rich.table import Table
 
 from ..demo import sample_files
@@ -50,11 +51,12 @@ def demo(
 
 
 def _runs_table(runs: list[RunResult]) -> Table:
-    table = Table(title="Matching and golden records")
+    table = Table(title="Matching and golden records", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
+                  collapse_padding=True)
     for column, justify in (("domain", "left"), ("run", "right"), ("records", "right"), ("clusters", "right"),
                             ("review pairs", "right"), ("release", "right"), ("golden records", "right"),
                             ("created", "right"), ("updated", "right"), ("merged", "right")):
-        table.add_column(column, justify=justify)  # type: ignore[arg-type]
+        table.add_column(column, justify=justify, no_wrap=column == "domain")  # type: ignore[arg-type]
     for r in runs:
         release = r.release
         published = release is not None and release.release is not None

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import typer
+from rich import box
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -77,16 +78,22 @@ def ingest_paths(
 
 
 def batch_table(results: Sequence[BatchResult], title: str = "Batches") -> Table:
-    table = Table(title=title)
-    for column in ("batch", "domain", "source", "file", "rows in", "accepted", "quarantined",
-                   "with warnings", "superseded", ""):
-        table.add_column(column, justify="right" if column in ("batch", "rows in", "accepted",
-                         "quarantined", "with warnings", "superseded") else "left")
-    for r in results:
-        note = f"already ingested {r.ingested_at:%Y-%m-%d %H:%M}" if r.already_ingested else ""
+    # No vertical rules, domain and source never cut, a long file name folded: whole names on a
+    # 120-column terminal, still readable on 80.
+    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    notes = [f"already ingested {r.ingested_at:%Y-%m-%d %H:%M}" if r.already_ingested else "" for r in results]
+    table.add_column("batch", justify="right")
+    table.add_column("domain", no_wrap=True)
+    table.add_column("source", overflow="fold")
+    table.add_column("file", overflow="fold", min_width=12)
+    for column in ("rows in", "accepted", "quarantined", "warnings", "superseded"):
+        table.add_column(column, justify="right")
+    if any(notes):
+        table.add_column("", overflow="fold")
+    for r, note in zip(results, notes, strict=True):
         table.add_row(str(r.batch_id), r.domain, r.source, r.path.name, str(r.rows_in),
                       str(r.accepted), str(r.quarantined), str(r.rows_with_warnings),
-                      str(r.superseded), note)
+                      str(r.superseded), *([note] if any(notes) else []))
     return table
 
 
