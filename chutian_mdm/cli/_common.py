@@ -12,7 +12,9 @@ from typing import Any
 
 import sqlalchemy as sa
 import typer
+from rich import box
 from rich.console import Console
+from rich.table import Table
 
 from ..config import Settings
 from ..db import open_database
@@ -46,6 +48,13 @@ def _default(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot serialise {type(value).__name__}")
+
+
+def new_table(title: str, **options: Any) -> Table:
+    """A table in the CLI's compact style: no vertical rules, so that more of each value fits on
+    a narrow terminal."""
+    return Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True,
+                 **options)
 
 
 def print_json(data: Any) -> None:

@@ -5,13 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich import box
 from rich.table import Table
 
 from ..demo import sample_files
 from ..match.spec import matching_domains
 from ..pipeline import RunResult, run_domain
-from ._common import console, print_json, show_progress, state
+from ._common import console, new_table, print_json, show_progress, state
 from .ingest import batch_table, ingest_paths, results_json
 from .match import run_result_json, stage_display
 
@@ -51,8 +50,7 @@ def demo(
 
 
 def _runs_table(runs: list[RunResult]) -> Table:
-    table = Table(title="Matching and golden records", box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False,
-                  collapse_padding=True)
+    table = new_table("Matching and golden records")
     for column, justify in (("domain", "left"), ("run", "right"), ("records", "right"), ("clusters", "right"),
                             ("review pairs", "right"), ("release", "right"), ("golden records", "right"),
                             ("created", "right"), ("updated", "right"), ("merged", "right")):

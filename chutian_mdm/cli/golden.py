@@ -10,7 +10,6 @@ from typing import Any
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-from rich.table import Table
 
 from ..domains import load_domain
 from ..errors import ExitCode
@@ -24,7 +23,7 @@ from ..golden.query import (
     list_releases,
     search_golden,
 )
-from ._common import console, err_console, print_json, show_progress, state
+from ._common import console, err_console, new_table, print_json, show_progress, state
 
 golden_app = typer.Typer(
     help="Golden records: show one with its lineage, its history, search, publish a run.", no_args_is_help=True
@@ -54,7 +53,7 @@ def show(
     status = (f"current since release {record.valid_from_release}" if record.valid_to_release is None
               else f"retired in release {record.valid_to_release}; last version shown")
     console.print(f"{record.golden_id}  {record.domain}  {status}  {record.record_count} source record(s)")
-    table = Table(title="Attributes")
+    table = new_table("Attributes")
     for column in ("attribute", "value", "source", "source record", "rule"):
         table.add_column(column, overflow="fold")
     for name, value in record.attributes.items():
@@ -62,7 +61,7 @@ def show(
         table.add_row(name, _text(value), origin.get("source", ""), origin.get("source_record_id", ""),
                       origin.get("rule", ""))
     console.print(table)
-    members = Table(title="Source records")
+    members = new_table("Source records")
     for column in ("source", "source_record_id", "match probability", "record version", "since release"):
         members.add_column(column)
     for m in record.members:
@@ -85,7 +84,7 @@ def history(
     if as_json:
         print_json({"versions": [v.__dict__ for v in versions], "changes": changes})
         return
-    table = Table(title=f"{versions[0].golden_id} ({versions[0].domain})")
+    table = new_table(f"{versions[0].golden_id} ({versions[0].domain})")
     for column in ("releases", "records", "changed attributes"):
         table.add_column(column, overflow="fold")
     previous: dict[str, Any] = {}
@@ -124,7 +123,7 @@ def search(
     if not found:
         console.print("No golden record found.")
         return
-    table = Table(title=f"Golden records ({len(found)})")
+    table = new_table(f"Golden records ({len(found)})")
     for column in ("golden_id", "domain", "found", "records"):
         table.add_column(column, overflow="fold")
     for r in found:
@@ -190,7 +189,7 @@ def releases(
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Releases")
+    table = new_table("Releases")
     columns = ("domain", "release", "run_id", "golden_records", "created", "updated", "merged", "split", "retired",
                "published_at")
     for column in columns:
@@ -216,7 +215,7 @@ def changes(
     if not rows:
         console.print(f"No changes to {domain} since release {since}.")
         return
-    table = Table(title=f"{domain}: changes since release {since}")
+    table = new_table(f"{domain}: changes since release {since}")
     for column in ("release", "golden_id", "change", "merged_into", "split_from"):
         table.add_column(column)
     for r in rows:

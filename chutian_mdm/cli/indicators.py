@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import typer
-from rich.table import Table
 
 from ..domains.indicators import catalog
 from ..errors import ConfigError
 from ..reconcile.macroeconomic import published_values, reconcile
 from ..standardize import divisions
-from ._common import console, print_json, state
+from ._common import console, new_table, print_json, state
 
 app = typer.Typer(help="Macro-economic indicators: the catalog and reconciled values per region.",
                   no_args_is_help=True)
@@ -23,7 +22,7 @@ def list_indicators(as_json: bool = typer.Option(False, "--json", help="Print JS
     if as_json:
         print_json([i.as_dict() for i in indicators])
         return
-    table = Table(title="Indicators")
+    table = new_table("Indicators")
     for column in ("code", "name", "unit", "synonyms", "quarters / months"):
         table.add_column(column, overflow="fold")
     for i in indicators:
@@ -75,7 +74,7 @@ def show(
     if not values:
         console.print(f"{title}: no values in {origin}.")
         return
-    table = Table(title=f"{title}, from {origin}",
+    table = new_table(f"{title}, from {origin}",
                   caption="span: how far the group's values differ, shown when beyond the "
                   f"tolerance ({catalog().relative_tolerance:%}); YTD: year to date")
     for column in ("period", "value", "source", "record", "released", "n", "span"):

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import sqlalchemy as sa
 import typer
-from rich import box
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -29,7 +28,7 @@ from ..ingest.quarantine import (
     list_batches,
     list_quarantine,
 )
-from ._common import console, err_console, print_json, show_progress, state
+from ._common import console, err_console, new_table, print_json, show_progress, state
 
 quarantine_app = typer.Typer(
     help="Rejected rows: list them, export them as CSV for the department.", no_args_is_help=True
@@ -80,7 +79,7 @@ def ingest_paths(
 def batch_table(results: Sequence[BatchResult], title: str = "Batches") -> Table:
     # No vertical rules, domain and source never cut, a long file name folded: whole names on a
     # 120-column terminal, still readable on 80.
-    table = Table(title=title, box=box.SIMPLE_HEAD, show_edge=False, pad_edge=False, collapse_padding=True)
+    table = new_table(title)
     notes = [f"already ingested {r.ingested_at:%Y-%m-%d %H:%M}" if r.already_ingested else "" for r in results]
     table.add_column("batch", justify="right")
     table.add_column("domain", no_wrap=True)
@@ -177,14 +176,19 @@ def batches(
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Batches")
-    for column in ("batch", "domain", "source", "file", "format", "encoding", "rows in",
-                   "accepted", "quarantined", "with warnings", "superseded", "ingested"):
-        table.add_column(column)
+    table = new_table("Batches")
+    table.add_column("batch", justify="right")
+    table.add_column("domain", no_wrap=True)
+    table.add_column("source", no_wrap=True)
+    table.add_column("file", overflow="fold", min_width=10)
+    table.add_column("format")
+    for column in ("rows in", "accepted", "quarantined", "warnings", "superseded"):
+        table.add_column(column, justify="right")
+    table.add_column("ingested", min_width=10)
     for b in rows:
-        table.add_row(str(b["batch_id"]), b["domain"], b["source"], b["file_name"], b["file_format"],
-                      b["encoding"] or "", str(b["rows_in"]), str(b["accepted"]), str(b["quarantined"]),
-                      str(b["rows_with_warnings"]), str(b["superseded"]),
+        table.add_row(str(b["batch_id"]), b["domain"], b["source"], b["file_name"],
+                      " ".join(filter(None, (b["file_format"], b["encoding"]))), str(b["rows_in"]),
+                      str(b["accepted"]), str(b["quarantined"]), str(b["rows_with_warnings"]), str(b["superseded"]),
                       f"{b['finished_at']:%Y-%m-%d %H:%M} by {b['ingested_by']}")
     console.print(table)
 
@@ -212,7 +216,7 @@ def quarantine_list(
     if as_json:
         print_json(rows)
         return
-    table = Table(title=f"Quarantined rows ({len(rows)} shown)")
+    table = new_table(f"Quarantined rows ({len(rows)} shown)")
     for column in ("batch", "source", "file", "row", "source_record_id", "reasons"):
         table.add_column(column, overflow="fold")
     for row in rows:

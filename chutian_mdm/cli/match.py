@@ -9,7 +9,6 @@ from typing import Any
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from ..batch import ScheduledOutcome, run_scheduled
 from ..log import configure as configure_logging
@@ -17,7 +16,7 @@ from ..match.explain import Explanation, RecordKey, explain_pair
 from ..match.model import StoredModel, train_model
 from ..match.spec import match_spec, matching_of
 from ..pipeline import RunResult, list_runs
-from ._common import console, err_console, print_json, show_progress, state
+from ._common import console, err_console, new_table, print_json, show_progress, state
 from .ingest import batch_table, results_json
 
 
@@ -150,7 +149,7 @@ def _print_match(r: RunResult) -> None:
     if r.full_reason and r.full_reason != "requested (--full)":
         console.print(f"{r.domain}: matching every record: {r.full_reason}.")
     how = f"model v{r.model_version}" if r.model_version is not None else "matched by key, no model"
-    table = Table(title=f"Run {r.run_id}: {r.domain} ({r.mode}, {how}, {r.seconds:.1f} s)")
+    table = new_table(f"Run {r.run_id}: {r.domain} ({r.mode}, {how}, {r.seconds:.1f} s)")
     table.add_column("")
     table.add_column("", justify="right")
     for label, value in (
@@ -244,7 +243,7 @@ def runs(
     if as_json:
         print_json(rows)
         return
-    table = Table(title="Runs")
+    table = new_table("Runs")
     for column in ("run", "domain", "mode", "status", "model", "records", "compared", "matches",
                    "review", "clusters", "started", "seconds"):
         table.add_column(column)

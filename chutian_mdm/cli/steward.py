@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from rich.table import Table
 
 from ..errors import ConfigError
 from ..match.explain import RecordKey
@@ -29,7 +28,7 @@ from ..steward import (
     split_golden,
     undo_action,
 )
-from ._common import console, err_console, print_json, show_progress, state
+from ._common import console, err_console, new_table, print_json, show_progress, state
 from .match import stage_display
 
 STEWARD_ENV = "CHUTIAN_MDM_STEWARD"
@@ -87,7 +86,7 @@ def review_list(
     if not listed.pairs:
         console.print("No review pairs" + (" match the filter." if band or status != "open" else " to decide."))
         return
-    table = Table(title=f"Review pairs ({len(listed.pairs)} of {listed.matching}, most uncertain first)")
+    table = new_table(f"Review pairs ({len(listed.pairs)} of {listed.matching}, most uncertain first)")
     for column in ("review", "probability", "weight", "left", "right", "status"):
         table.add_column(column, overflow="fold")
     for p in listed.pairs:
@@ -117,7 +116,7 @@ def review_show(
         console.print(f"decided by {r['decided_by']} on {_text(r['decided_at'])}: {r['note'] or '(no note)'}")
     for key in detail.changed:
         console.print(f"note: {key} changed since the pair was queued; the scores are for its current version")
-    table = Table(title=f"{r['source_l']}:{r['source_record_id_l']}  vs  {r['source_r']}:{r['source_record_id_r']}")
+    table = new_table(f"{r['source_l']}:{r['source_record_id_l']}  vs  {r['source_r']}:{r['source_record_id_r']}")
     for column in ("field", "left", "right", "level", "weight"):
         table.add_column(column, overflow="fold")
     for f in detail.fields:
