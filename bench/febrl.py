@@ -10,6 +10,7 @@ import duckdb
 import pyarrow as pa
 from shared import febrl4, quiet_splink  # type: ignore[import-not-found]
 
+from chutian_mdm.match.levels import comparison, else_level, level, null
 from chutian_mdm.match.members import cluster_records
 from chutian_mdm.match.model import as_splink_frequencies, estimate_model
 from chutian_mdm.match.records import load_into_duckdb
@@ -20,35 +21,27 @@ THRESHOLDS = Thresholds(match=0.95, review=0.5)
 
 
 def _comparisons() -> list[Any]:
-    import splink.comparison_library as cl
-
-    def null(column: str) -> dict[str, Any]:
-        return {"sql_condition": f"{column}_l IS NULL OR {column}_r IS NULL", "is_null_level": True}
-
-    def level(condition: str, label: str, m: float, **options: Any) -> dict[str, Any]:
-        return {"sql_condition": condition, "label_for_charts": label, "m_probability": m, **options}
-
     def text(column: str, tf: bool = False, swapped_with: str | None = None) -> Any:
         swapped = [level(f"jaro_winkler_similarity({column}_l, {swapped_with}_r) >= 0.9 AND "
                          f"jaro_winkler_similarity({swapped_with}_l, {column}_r) >= 0.9",
                          f"swapped with {swapped_with}", 0.02)] if swapped_with else []
-        return cl.CustomComparison(output_column_name=column, comparison_levels=[
+        return comparison(column, [
             null(column),
             level(f"{column}_l = {column}_r", "exact", 0.85, **({"tf_adjustment_column": column} if tf else {})),
             *swapped,
             level(f"damerau_levenshtein({column}_l, {column}_r) <= 1", "1 edit", 0.06),
             level(f"jaro_winkler_similarity({column}_l, {column}_r) >= 0.9", "JW ≥ 0.9", 0.04),
             level(f"jaro_winkler_similarity({column}_l, {column}_r) >= 0.8", "JW ≥ 0.8", 0.02),
-            level("ELSE", "different", 0.03),
+            else_level(0.03),
         ])
 
     def code(column: str, edits: int, tf: bool = False) -> Any:
-        return cl.CustomComparison(output_column_name=column, comparison_levels=[
+        return comparison(column, [
             null(column),
             level(f"{column}_l = {column}_r", "exact", 0.85, **({"tf_adjustment_column": column} if tf else {})),
             *[level(f"damerau_levenshtein({column}_l, {column}_r) <= {k}", f"{k} edits", 0.05)
               for k in range(1, edits + 1)],
-            level("ELSE", "different", 0.05),
+            else_level(0.05),
         ])
 
     return [

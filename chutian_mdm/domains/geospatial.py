@@ -153,27 +153,15 @@ _SAME_PLACE = ("l.address_key = r.address_key AND l.door IS NOT NULL AND (l.long
 
 def _comparisons() -> list[Any]:
     """Place comparisons, most specific level first (DuckDB SQL over ``x_l`` / ``x_r``)."""
-    import splink.comparison_library as cl
-
-    def null(condition: str) -> dict[str, Any]:
-        return {"sql_condition": condition, "label_for_charts": "missing", "is_null_level": True}
-
-    def level(condition: str, label: str, m: float, **options: Any) -> dict[str, Any]:
-        return {"sql_condition": condition, "label_for_charts": label, "m_probability": m, **options}
-
-    def else_level(m: float, **options: Any) -> dict[str, Any]:
-        return level("ELSE", "different", m, **options)
-
-    def comparison(name: str, levels: list[dict[str, Any]]) -> Any:
-        return cl.CustomComparison(output_column_name=name, comparison_levels=list[Any](levels))
+    from ..match.levels import comparison, else_level, level, null
 
     def same(column: str, m: float) -> Any:
-        return comparison(column, [null(f"{column}_l IS NULL OR {column}_r IS NULL"),
+        return comparison(column, [null(column),
                                    level(f"{column}_l = {column}_r", "same", m), else_level(1 - m)])
 
     return [
         comparison("address", [
-            null("address_key_l IS NULL OR address_key_r IS NULL"),
+            null("address_key"),
             level("address_key_l = address_key_r", "same standard address", 0.9),
             # A road name written a little differently (a typo, a prefix the parser kept): the
             # same door and flat. Two roads of a district often share a door number.
@@ -185,7 +173,7 @@ def _comparisons() -> list[Any]:
             else_level(0.04),
         ]),
         comparison("distance", [
-            null("longitude_wgs84_l IS NULL OR longitude_wgs84_r IS NULL"),
+            null("longitude_wgs84"),
             level(f"{_DISTANCE} <= 20", "within 20 m", 0.9),
             level(f"{_DISTANCE} <= 100", "within 100 m", 0.05),
             level(f"{_DISTANCE} <= 1000", "within 1 km", 0.03),

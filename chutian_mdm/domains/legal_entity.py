@@ -128,20 +128,7 @@ _REGIONS_AGREE = "l.name_region IS NULL OR r.name_region IS NULL OR l.name_regio
 def _comparisons() -> list[Any]:
     """Legal-entity comparisons, most specific level first (DuckDB SQL over ``x_l`` / ``x_r``),
     each level with a prior m probability that training re-estimates where the data shows it."""
-    import splink.comparison_library as cl
-
-    def null(column: str) -> dict[str, Any]:
-        return {"sql_condition": f"{column}_l IS NULL OR {column}_r IS NULL",
-                "label_for_charts": "missing", "is_null_level": True}
-
-    def level(condition: str, label: str, m: float, **options: Any) -> dict[str, Any]:
-        return {"sql_condition": condition, "label_for_charts": label, "m_probability": m, **options}
-
-    def else_level(m: float, **options: Any) -> dict[str, Any]:
-        return level("ELSE", "different", m, **options)
-
-    def comparison(name: str, levels: list[dict[str, Any]]) -> Any:
-        return cl.CustomComparison(output_column_name=name, comparison_levels=list[Any](levels))
+    from ..match.levels import comparison, else_level, level, null
 
     return [
         comparison("uscc", [
