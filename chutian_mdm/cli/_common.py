@@ -50,6 +50,15 @@ def _default(value: Any) -> Any:
     raise TypeError(f"cannot serialise {type(value).__name__}")
 
 
+def cell_text(value: Any) -> str:
+    """A value as a table cell: empty for None, timestamps to the minute."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return f"{value:%Y-%m-%d %H:%M}"
+    return str(value)
+
+
 def new_table(title: str, **options: Any) -> Table:
     """A table in the CLI's compact style: no vertical rules, so that more of each value fits on
     a narrow terminal."""

@@ -3,7 +3,6 @@ records as published, release by release."""
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,19 +22,11 @@ from ..golden.query import (
     list_releases,
     search_golden,
 )
-from ._common import console, err_console, new_table, print_json, show_progress, state
+from ._common import cell_text, console, err_console, new_table, print_json, show_progress, state
 
 golden_app = typer.Typer(
     help="Golden records: show one with its lineage, its history, search, publish a run.", no_args_is_help=True
 )
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
-    return str(value)
 
 
 @golden_app.command("show")
@@ -58,7 +49,7 @@ def show(
         table.add_column(column, overflow="fold")
     for name, value in record.attributes.items():
         origin = record.lineage.get(name, {})
-        table.add_row(name, _text(value), origin.get("source", ""), origin.get("source_record_id", ""),
+        table.add_row(name, cell_text(value), origin.get("source", ""), origin.get("source_record_id", ""),
                       origin.get("rule", ""))
     console.print(table)
     members = new_table("Source records")
@@ -90,7 +81,7 @@ def history(
     previous: dict[str, Any] = {}
     for v in versions:
         span = f"{v.valid_from_release}–{v.valid_to_release - 1 if v.valid_to_release else 'now'}"
-        changed = [f"{k}={_text(val)}" for k, val in v.attributes.items()
+        changed = [f"{k}={cell_text(val)}" for k, val in v.attributes.items()
                    if (k in previous and previous[k] != val) or (not previous and val is not None)]
         table.add_row(span, str(v.record_count), ", ".join(changed) or "(source records only)")
         previous = v.attributes
@@ -127,7 +118,7 @@ def search(
     for column in ("golden_id", "domain", "found", "records"):
         table.add_column(column, overflow="fold")
     for r in found:
-        shown = "  ".join(_text(v) for k, v in r.items()
+        shown = "  ".join(cell_text(v) for k, v in r.items()
                           if k not in ("golden_id", "domain", "record_count", "valid_from_release") and v is not None)
         table.add_row(r["golden_id"], r["domain"], shown, str(r["record_count"]))
     console.print(table)
@@ -195,7 +186,7 @@ def releases(
     for column in columns:
         table.add_column(column.replace("_", " "))
     for r in rows:
-        table.add_row(*(_text(r[c]) for c in columns))
+        table.add_row(*(cell_text(r[c]) for c in columns))
     console.print(table)
 
 

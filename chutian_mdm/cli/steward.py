@@ -28,7 +28,7 @@ from ..steward import (
     split_golden,
     undo_action,
 )
-from ._common import console, err_console, new_table, print_json, show_progress, state
+from ._common import cell_text, console, err_console, new_table, print_json, show_progress, state
 from .match import stage_display
 
 STEWARD_ENV = "CHUTIAN_MDM_STEWARD"
@@ -48,14 +48,6 @@ def _steward_option() -> Any:
 
 def _who(name: str | None) -> str:
     return name.strip() if name and name.strip() else default_steward()
-
-
-def _text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return f"{value:%Y-%m-%d %H:%M}"
-    return str(value)
 
 
 def _status_filter(status: str) -> str | None:
@@ -91,8 +83,8 @@ def review_list(
         table.add_column(column, overflow="fold")
     for p in listed.pairs:
         table.add_row(str(p["review_id"]), f"{p['match_probability']:.3f}", f"{p['match_weight']:+.2f}",
-                      f"{p['source_l']}:{p['source_record_id_l']} {_text(p['label_l'])}",
-                      f"{p['source_r']}:{p['source_record_id_r']} {_text(p['label_r'])}", p["status"])
+                      f"{p['source_l']}:{p['source_record_id_l']} {cell_text(p['label_l'])}",
+                      f"{p['source_r']}:{p['source_record_id_r']} {cell_text(p['label_r'])}", p["status"])
     console.print(table)
     console.print("Next: chutian-mdm review show REVIEW · review accept|reject REVIEW --note …")
 
@@ -113,7 +105,7 @@ def review_show(
     console.print(f"review {r['review_id']} ({r['domain']}, {r['status']}): queued by run {r['created_run_id']} "
                   f"at probability {r['match_probability']:.3f}")
     if r["decided_by"]:
-        console.print(f"decided by {r['decided_by']} on {_text(r['decided_at'])}: {r['note'] or '(no note)'}")
+        console.print(f"decided by {r['decided_by']} on {cell_text(r['decided_at'])}: {r['note'] or '(no note)'}")
     for key in detail.changed:
         console.print(f"note: {key} changed since the pair was queued; the scores are for its current version")
     table = new_table(f"{r['source_l']}:{r['source_record_id_l']}  vs  {r['source_r']}:{r['source_record_id_r']}")
@@ -122,7 +114,7 @@ def review_show(
     for f in detail.fields:
         weight = f"{f['match_weight']:+.2f}" if f["match_weight"] is not None else ""
         table.add_row(f"{f['field']} {f['label']}" if f["label"] != f["field"] else f["field"],
-                      _text(f["left"]), _text(f["right"]), f["level"] or "", weight)
+                      cell_text(f["left"]), cell_text(f["right"]), f["level"] or "", weight)
     console.print(table)
     if detail.reason:
         console.print(f"queued because {detail.reason}")
@@ -273,7 +265,7 @@ def log(
         console.print("No steward actions.")
         return
     for r in rows:
-        head = f"#{r['action_id']}  {_text(r['acted_at'])}  {r['steward']}  {r['domain']}  {r['action']}"
+        head = f"#{r['action_id']}  {cell_text(r['acted_at'])}  {r['steward']}  {r['domain']}  {r['action']}"
         if r["undoes"]:
             head += f" of #{r['undoes']}"
         if r["undone_by"]:
