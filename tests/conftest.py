@@ -24,6 +24,8 @@ from chutian_mdm.cli import main
 from chutian_mdm.db import migrate
 from chutian_mdm.db.embedded import EmbeddedPostgres
 
+from .steward_helpers import steward_template
+
 # Property-based tests explore new random inputs on every local run; under CI (CI=true) they run
 # a fixed sequence of examples, so that a result can be reproduced (and a failure found locally
 # is pinned with @example).
@@ -109,3 +111,22 @@ class Cli:
 @pytest.fixture
 def cli(database_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
     return Cli(database_url, capsys)
+
+
+# -- the steward's database: the samples plus review pairs, matched (tests/steward_helpers.py) --
+
+@pytest.fixture
+def steward_url(pg_server: EmbeddedPostgres, template_database: str) -> str:
+    return new_database(pg_server, steward_template(pg_server, template_database))
+
+
+@pytest.fixture
+def db(steward_url: str) -> Iterator[sa.Engine]:
+    engine = sa.create_engine(steward_url)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def scli(steward_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
+    return Cli(steward_url, capsys)

@@ -14,39 +14,20 @@ import subprocess
 import tempfile
 import threading
 import zlib
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from chutian_mdm.db.embedded import EmbeddedPostgres
 from chutian_mdm.ingest import ingest_file
 from chutian_mdm.report.svg import BAR_COLOUR
 
-from .conftest import Cli, new_database
+from .conftest import Cli
 from .helpers import person, write_csv
-from .steward_helpers import golden_of, steward_template
+from .steward_helpers import golden_of
 
 CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-@pytest.fixture
-def steward_url(pg_server: EmbeddedPostgres, template_database: str) -> str:
-    return new_database(pg_server, steward_template(pg_server, template_database))
-
-
-@pytest.fixture
-def db(steward_url: str) -> Iterator[sa.Engine]:
-    engine = sa.create_engine(steward_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def scli(steward_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(steward_url, capsys)
 
 
 def _report(scli: Cli, path: Path, *args: str) -> str:

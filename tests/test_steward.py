@@ -11,31 +11,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from chutian_mdm.db.embedded import EmbeddedPostgres
 from chutian_mdm.db.locks import domain_lock
 from chutian_mdm.db.steward_tables import steward_action_outcomes, steward_actions
 from chutian_mdm.ingest import ingest_file
 
-from .conftest import Cli, new_database
+from .conftest import Cli
 from .helpers import person, write_csv
-from .steward_helpers import WUHAN, golden_of, review_id_of, review_pairs_file, steward_template
-
-
-@pytest.fixture
-def steward_url(pg_server: EmbeddedPostgres, template_database: str) -> str:
-    return new_database(pg_server, steward_template(pg_server, template_database))
-
-
-@pytest.fixture
-def db(steward_url: str):
-    engine = sa.create_engine(steward_url)
-    yield engine
-    engine.dispose()
-
-
-@pytest.fixture
-def scli(steward_url: str, capsys: pytest.CaptureFixture[str]) -> Cli:
-    return Cli(steward_url, capsys)
+from .steward_helpers import WUHAN, golden_of, review_id_of, review_pairs_file
 
 
 def ok(result: tuple[int, str, str]) -> str:
