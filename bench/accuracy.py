@@ -30,7 +30,6 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 from domains import geospatial_benchmark, legal_entity_benchmark, report_domain  # type: ignore[import-not-found]
 from shared import (  # type: ignore[import-not-found]
     ROOT,
@@ -38,15 +37,15 @@ from shared import (  # type: ignore[import-not-found]
     as_arrow,
     febrl4,
     hard_negatives_merged,
+    ingest_and_run,
     plain_febrl4,
     plain_population,
     throwaway_database,
+    truth_of,
 )
 
-from chutian_mdm.ingest import ingest_file
-from chutian_mdm.match.records import copy_out, current_records, load_into_duckdb
+from chutian_mdm.match.records import current_records, load_into_duckdb
 from chutian_mdm.match.spec import match_spec
-from chutian_mdm.pipeline import run_domain
 from chutian_mdm.synth.output import write_source_file
 from chutian_mdm.synth.population import generate_population
 
@@ -61,30 +60,15 @@ def population_benchmark(people_count: int, seed: int, work: Path) -> dict[str, 
         twins=round(4 * scale), father_son=round(3 * scale),
     )
     paths = [(write_source_file(f, work / "files"), f.source) for f in files]
-    truth = pa.table({
-        "source": [f.source for f in files for _ in f.rows],
-        "source_record_id": [str(r["source_record_id"]) for f in files for r in f.rows],
-        "entity": [e for f in files for e in f.entity_ids],
-    })
+    truth = truth_of(files)
     groups = {p.entity_id: p.group for p in people if p.group and p.group != "middle_dot_name"}
     print(f"generated {len(people):,} persons, {truth.num_rows:,} records in {len(files)} files "
           f"({time.perf_counter() - started:.1f} s); hard-negative groups: "
           f"{len(set(groups.values())):,}")
     out: dict[str, object] = {"persons": len(people), "records_generated": truth.num_rows}
     with throwaway_database(work) as (_, engine):
-        started = time.perf_counter()
-        for path, source in paths:
-            ingest_file(engine, "population", path, source)
-        out["ingest_seconds"] = round(time.perf_counter() - started, 1)
-        started = time.perf_counter()
-        result = run_domain(engine, "population")
-        out["run_seconds"] = round(time.perf_counter() - started, 1)
-        out["run"] = {k: result.stats[k] for k in ("records", "candidate_pairs", "matches", "review_pairs",
-                                                   "clusters", "seconds")}
+        members = ingest_and_run(engine, "population", paths, out)
         with engine.connect() as conn:
-            members = copy_out(conn, f"SELECT source, source_record_id, cluster_key AS cluster FROM "
-                                     f"mdm.cluster_members WHERE run_id = {result.run_id}",
-                               {"source": pa.string(), "source_record_id": pa.string(), "cluster": pa.string()})
             records = current_records(conn, "population", match_spec("population"))
         con = duckdb.connect()
         con.register("truth", truth)

@@ -22,11 +22,8 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
-from shared import accuracy, as_arrow, throwaway_database  # type: ignore[import-not-found]
+from shared import accuracy, as_arrow, ingest_and_run, throwaway_database, truth_of  # type: ignore[import-not-found]
 
-from chutian_mdm.ingest import ingest_file
-from chutian_mdm.match.records import copy_out
-from chutian_mdm.pipeline import run_domain
 from chutian_mdm.standardize.orgs import org_name
 from chutian_mdm.synth.geospatial import generate_geospatial
 from chutian_mdm.synth.legal_entity import generate_legal_entities
@@ -85,27 +82,11 @@ def geospatial_benchmark(count: int, seed: int, work: Path) -> dict[str, Any]:
 def _run_and_score(domain: str, files: list[SourceFile], work: Path,
                    hard_pairs: dict[str, list[tuple[str, str]]]) -> dict[str, Any]:
     paths = [(write_source_file(f, work / domain), f.source) for f in files]
-    truth = pa.table({
-        "source": [f.source for f in files for _ in f.rows],
-        "source_record_id": [str(r["source_record_id"]) for f in files for r in f.rows],
-        "entity": [e for f in files for e in f.entity_ids],
-    })
+    truth = truth_of(files)
     out: dict[str, Any] = {"entities": len(set(truth.column("entity").to_pylist())),
                            "records_generated": truth.num_rows}
     with throwaway_database(work / f"{domain}-db") as (_, engine):
-        started = time.perf_counter()
-        for path, source in paths:
-            ingest_file(engine, domain, path, source)
-        out["ingest_seconds"] = round(time.perf_counter() - started, 1)
-        started = time.perf_counter()
-        result = run_domain(engine, domain)
-        out["run_seconds"] = round(time.perf_counter() - started, 1)
-        out["run"] = {k: result.stats[k] for k in ("records", "candidate_pairs", "matches", "review_pairs",
-                                                   "clusters", "seconds")}
-        with engine.connect() as conn:
-            members = copy_out(conn, f"SELECT source, source_record_id, cluster_key AS cluster FROM "
-                                     f"mdm.cluster_members WHERE run_id = {result.run_id}",
-                               {"source": pa.string(), "source_record_id": pa.string(), "cluster": pa.string()})
+        members = ingest_and_run(engine, domain, paths, out)
     con = duckdb.connect()
     con.register("truth", truth)
     con.register("members", members)

@@ -47,6 +47,39 @@ def throwaway_database(work: Path) -> Iterator[tuple[EmbeddedPostgres, sa.Engine
         server.stop()
 
 
+def truth_of(files: list[Any]) -> pa.Table:
+    """Which entity every generated source record belongs to (``SourceFile`` s of chutian_mdm.synth)."""
+    return pa.table({
+        "source": [f.source for f in files for _ in f.rows],
+        "source_record_id": [str(r["source_record_id"]) for f in files for r in f.rows],
+        "entity": [e for f in files for e in f.entity_ids],
+    })
+
+
+def ingest_and_run(engine: sa.Engine, domain: str, paths: list[tuple[Path, str]],
+                   out: dict[str, Any]) -> pa.Table:
+    """Ingest the files (path, source), run the domain end to end; timings and run stats go to
+    ``out``. Returns the run's members (source, source_record_id, cluster)."""
+    from chutian_mdm.ingest import ingest_file
+    from chutian_mdm.match.records import copy_out
+    from chutian_mdm.pipeline import run_domain
+
+    started = time.perf_counter()
+    for path, source in paths:
+        ingest_file(engine, domain, path, source)
+    out["ingest_seconds"] = round(time.perf_counter() - started, 1)
+    started = time.perf_counter()
+    result = run_domain(engine, domain)
+    out["run_seconds"] = round(time.perf_counter() - started, 1)
+    out["run"] = {k: result.stats[k] for k in ("records", "candidate_pairs", "matches", "review_pairs",
+                                               "clusters", "seconds")}
+    with engine.connect() as conn:
+        members = copy_out(conn, f"SELECT source, source_record_id, cluster_key AS cluster FROM "
+                                 f"mdm.cluster_members WHERE run_id = {result.run_id}",
+                           {"source": pa.string(), "source_record_id": pa.string(), "cluster": pa.string()})
+    return members
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident memory (VmHWM: unlike ru_maxrss, not inherited across exec)."""
     for line in Path("/proc/self/status").read_text().splitlines():
