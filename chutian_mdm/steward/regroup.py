@@ -17,7 +17,6 @@ it; in a split the largest part keeps the ID and the others are ``created`` with
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
@@ -28,6 +27,8 @@ from ..db import tables
 from ..errors import ConfigError
 from ..match.cluster import constrained_clusters
 from ..match.explain import RecordKey
+from ..match.keyed import key_edges
+from ..match.records import copy_out, duckdb_connection, load_into_duckdb, record_types
 from ..match.spec import KeySpec, matching_of, thresholds
 from ..pipeline import Progress
 from .actions import ActionResult, Constraint, ReviewChange, StewardError, constraints_among, record_action, rerun
@@ -55,7 +56,7 @@ def _components(conn: sa.Connection, domain: str, keys: Sequence[Key],
     node = {versions[k]: i for i, k in enumerate(order)}
     edges: Sequence[Any]
     if isinstance(spec, KeySpec):
-        edges = _key_edges(conn, staging, spec, list(node))
+        edges = _key_edges(conn, domain, spec, list(node))
     else:
         edges = conn.execute(sa.text("""
             SELECT record_id_l, record_id_r, match_weight, match_probability, rule FROM mdm.match_edges
@@ -98,22 +99,20 @@ class _Edge(NamedTuple):
     rule: str
 
 
-def _key_edges(conn: sa.Connection, staging: sa.Table, spec: KeySpec, record_ids: list[int]) -> list[_Edge]:
-    """For a domain matching by key: the records with the same key (no column NULL) linked to
-    the first of them, as a run links them."""
-    key_columns = [staging.c[k] for k in spec.key]
-    found = conn.execute(sa.select(staging.c.record_id, *key_columns)
-                         .where(staging.c.record_id.in_(record_ids), *(c.is_not(None) for c in key_columns))
-                         .order_by(staging.c.record_id)).all()
-    first: dict[tuple[Any, ...], int] = {}
-    edges = []
-    for row in found:
-        key = tuple(row[1:])
-        if key in first:
-            edges.append(_Edge(first[key], int(row.record_id), math.inf, 1.0, "deterministic"))
-        else:
-            first[key] = int(row.record_id)
-    return edges
+def _key_edges(conn: sa.Connection, domain: str, spec: KeySpec, record_ids: list[int]) -> list[_Edge]:
+    """For a domain matching by key: the edges a run draws between these records
+    (:func:`~chutian_mdm.match.keyed.key_edges`)."""
+    names = ["record_id", *spec.reads]
+    ids = ", ".join(str(int(i)) for i in record_ids) or "NULL"
+    staging = tables.staging_table(domain)
+    records = copy_out(conn, f"SELECT {', '.join(names)} FROM staging.{staging.name} WHERE record_id IN ({ids})",
+                       record_types(conn, domain, names))
+    con = duckdb_connection()
+    try:
+        load_into_duckdb(con, "records", records, spec)
+        return [_Edge(**edge) for edge in key_edges(con, spec).to_pylist()]
+    finally:
+        con.close()
 
 
 def _existing_must_links(constraints: Sequence[dict[str, Any]]) -> list[tuple[Key, Key]]:
