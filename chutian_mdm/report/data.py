@@ -14,6 +14,7 @@ import sqlalchemy as sa
 
 from ..errors import ConfigError, MdmError
 from ..golden.query import GoldenRecord, get_golden
+from ..match.keyed import KEY_THRESHOLDS
 from ..match.spec import KeySpec, Thresholds, matching_of, thresholds
 
 
@@ -215,6 +216,6 @@ def gather(engine: sa.Engine, run_id: int | None = None, domain: str | None = No
 def _limits(domain: str) -> Thresholds:
     """The domain's thresholds; every link of a domain matching by key is certain."""
     if isinstance(matching_of(domain), KeySpec):
-        return Thresholds(match=1.0, review=1.0)
+        return KEY_THRESHOLDS
     return thresholds(domain)
 
