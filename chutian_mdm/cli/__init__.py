@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from ..config import DATABASE_URL_ENV, HOME_ENV, Settings
+from ..config import CONFIG_ENV, DATABASE_URL_ENV, HOME_ENV, Settings, use_config_dir
 from ..db.engine import redact
 from ..errors import ExitCode, MdmError
 from . import db as db_commands
@@ -44,8 +44,14 @@ def _root(
         None, "--home", envvar=HOME_ENV, show_envvar=True,
         help="Folder for the embedded database (default: the user's data folder).",
     ),
+    config: Path | None = typer.Option(
+        None, "--config", envvar=CONFIG_ENV, show_envvar=True,
+        help="The deployment's config folder (default: <home>/config).",
+    ),
 ) -> None:
-    ctx.obj = State(Settings.from_env(database_url=database_url, home=home))
+    settings = Settings.from_env(database_url=database_url, home=home, config=config)
+    use_config_dir(settings.config_dir)
+    ctx.obj = State(settings)
 
 
 app.add_typer(db_commands.app, name="db")
